@@ -1,0 +1,56 @@
+# Postern: a thin wrapper over Meson. The targets install what is missing first.
+#   make run    build and start the relay in the foreground on ./var/
+#   make test   build with ASan+UBSan and run every unit and integration test
+#   make bench  run the benchmarks (see docs/BENCHMARKS.md)
+#   make fuzz   run each libFuzzer harness briefly
+
+BUILD      ?= build
+TESTBUILD  ?= build-test
+FUZZBUILD  ?= build-fuzz
+PYTHON     ?= /usr/bin/python3
+FUZZ_SECONDS ?= 20
+
+.PHONY: all build run test unit integration format-check bench fuzz clean
+
+all: build
+
+build:
+	@scripts/deps.sh build
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true
+	@ninja -C $(BUILD)
+
+run: build
+	@scripts/run.sh $(BUILD) var
+
+$(TESTBUILD)/build.ninja:
+	meson setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all -Dsanitized=true
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(TESTBUILD)/build.ninja
+	ninja -C $(TESTBUILD)
+	@$(MAKE) --no-print-directory format-check
+	meson test -C $(TESTBUILD) --print-errorlogs
+	POSTERN_BUILD=$(CURDIR)/$(TESTBUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+format-check:
+	@files=$$(git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]'); \
+	if command -v clang-format >/dev/null 2>&1; then \
+		clang-format --dry-run -Werror $$files && echo "format: ok"; \
+	else echo "format: clang-format missing" >&2; exit 1; fi
+
+bench: build
+	@scripts/deps.sh bench
+	@bench/run.sh $(BUILD)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@[ -f $(FUZZBUILD)/build.ninja ] || CC=clang meson setup $(FUZZBUILD) --buildtype=debug \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
+	ninja -C $(FUZZBUILD)
+	@tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)

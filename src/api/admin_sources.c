@@ -1,0 +1,371 @@
+/*
+ * admin_sources.c - /admin/v1/sources: the registry of sources.
+ *
+ *   GET    /admin/v1/sources                 list
+ *   POST   /admin/v1/sources                 add {name, kind, auth, networks}
+ *   GET    /admin/v1/sources/NAME            show
+ *   DELETE /admin/v1/sources/NAME            delete
+ *   POST   /admin/v1/sources/NAME/suspend    the kill switch
+ *   POST   /admin/v1/sources/NAME/resume
+ *   POST   /admin/v1/sources/NAME/password   a new password, shown once
+ *   PUT    /admin/v1/sources/NAME/networks   {networks: [CIDR, ...]}
+ *
+ * New passwords are generated here (192 random bits), hashed with Argon2id on
+ * a worker, returned once in the reply, and never logged.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "auth.h"
+#include "cidr.h"
+#include "http.h"
+#include "log.h"
+#include "sources.h"
+#include "store.h"
+#include "strutil.h"
+#include "xmalloc.h"
+
+static const char *kind_default = "app";
+
+static json_t *source_json(const struct source *s)
+{
+	json_t *nets = json_array();
+	json_t *creds = json_array();
+
+	for (size_t i = 0; i < s->nnets; i++) {
+		char tmp[64];
+		cidr_format(&s->nets[i], tmp, sizeof(tmp));
+		json_array_append_new(nets, json_string(tmp));
+	}
+	for (size_t i = 0; i < s->npw; i++)
+		json_array_append_new(creds,
+		                      json_pack("{s:s, s:s, s:o, s:o}", "name", s->pw[i].name,
+		                                "kind", "password", "created_at",
+		                                http_iso8601(s->pw[i].created_at), "expires_at",
+		                                http_iso8601(s->pw[i].expires_at)));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "name", s->name, "kind",
+	                 s->kind, "auth", s->auth == SOURCE_AUTH_IP ? "ip" : "password", "status",
+	                 s->suspended ? "suspended" : "active", "networks", nets, "credentials",
+	                 creds, "created_at", http_iso8601(s->created_at), "updated_at",
+	                 http_iso8601(s->updated_at));
+}
+
+static void collect(struct source *s, void *arg)
+{
+	json_array_append_new(arg, source_json(s));
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
+
+	return strcmp(x, y);
+}
+
+static void list(struct api *a, struct evhttp_request *req)
+{
+	json_t *arr = json_array();
+	size_t n;
+
+	sources_each(a->deps.reg, collect, arr);
+	n = json_array_size(arr);
+	json_t **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), by_name);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+	http_json(req, 200, json_pack("{s:o}", "sources", arr));
+}
+
+/*
+ * networks_from - validate a JSON array of CIDR texts into canonical strings.
+ * Returns the count or -1 after replying 422.
+ */
+static int networks_from(struct evhttp_request *req, json_t *j, char **out)
+{
+	size_t i;
+	json_t *v;
+
+	if (j == NULL)
+		return 0;
+	if (!json_is_array(j) || json_array_size(j) > SOURCE_MAX_NETWORKS) {
+		http_error(req, 422, "invalid_networks",
+		           "networks must be a list of at most %d "
+		           "CIDR blocks",
+		           SOURCE_MAX_NETWORKS);
+		return -1;
+	}
+	json_array_foreach(j, i, v)
+	{
+		struct cidr c;
+		char tmp[64];
+		if (!json_is_string(v) || cidr_parse(json_string_value(v), &c) < 0) {
+			for (size_t k = 0; k < i; k++)
+				free(out[k]);
+			http_error(req, 422, "invalid_networks",
+			           "network %zu is not a CIDR block such as 192.0.2.0/24 (host "
+			           "bits must be zero)",
+			           i + 1);
+			return -1;
+		}
+		cidr_format(&c, tmp, sizeof(tmp));
+		out[i] = xstrdup(tmp);
+	}
+	return (int)json_array_size(j);
+}
+
+struct add_job {
+	char name[SOURCE_NAME_MAX + 1];
+	char kind[SOURCE_KIND_MAX + 1];
+	enum source_auth auth;
+	char *nets[SOURCE_MAX_NETWORKS];
+	int nnets;
+	char secret[33];
+	bool passwd_only; /* a password change for an existing source */
+};
+
+static void add_job_free(struct add_job *j)
+{
+	for (int i = 0; i < j->nnets; i++)
+		free(j->nets[i]);
+	sodium_memzero(j->secret, sizeof(j->secret));
+	free(j);
+}
+
+static void hashed(const char *hash, void *arg)
+{
+	struct api_pending *p = arg;
+	struct add_job *j = p->data;
+	struct api *a = p->a;
+	struct evhttp_request *req = api_pending_done(p);
+	char err[256];
+	struct source *s = NULL;
+	int r;
+
+	if (hash == NULL) {
+		if (req)
+			http_error(req, 503, "unavailable", "could not hash the password");
+		add_job_free(j);
+		return;
+	}
+	if (j->passwd_only) {
+		s = sources_find(a->deps.reg, j->name);
+		r = s ? sources_set_password(a->deps.reg, s, hash, err, sizeof(err))
+		      : STORE_NOTFOUND;
+		if (r == 0) {
+			auth_forget(a->deps.auth, s);
+			log_info("admin source passwd name=%s", j->name);
+		}
+	} else {
+		r = sources_add(a->deps.reg, j->name, j->kind, j->auth, j->nets, (size_t)j->nnets,
+		                j->auth == SOURCE_AUTH_PASSWORD ? hash : NULL, &s, err,
+		                sizeof(err));
+		if (r == 0)
+			log_info("admin source add name=%s kind=%s auth=%s networks=%d", j->name,
+			         j->kind, j->auth == SOURCE_AUTH_IP ? "ip" : "password", j->nnets);
+	}
+	if (req == NULL) {
+		/* the client left; the change stands but the secret is lost with it */
+		add_job_free(j);
+		return;
+	}
+	if (r == STORE_EXISTS)
+		http_error(req, 409, "exists", "a source named %s already exists", j->name);
+	else if (r == STORE_NOTFOUND)
+		http_error(req, 404, "not_found", "no source named %s", j->name);
+	else if (r != 0)
+		http_error(req, 503, "store_error", "%s", err);
+	else if (j->passwd_only)
+		http_json(req, 200,
+		          json_pack("{s:s, s:s}", "name", j->name, "password", j->secret));
+	else if (j->auth == SOURCE_AUTH_PASSWORD)
+		http_json(req, 201,
+		          json_pack("{s:o, s:s}", "source", source_json(s), "password", j->secret));
+	else
+		http_json(req, 201, json_pack("{s:o}", "source", source_json(s)));
+	add_job_free(j);
+}
+
+static void add(struct api *a, struct evhttp_request *req)
+{
+	json_t *body = http_body_json(req);
+	const char *name, *kind = kind_default, *auth = "password";
+	json_t *nets = NULL;
+	json_error_t jerr;
+
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s, s?s, s?s, s?o}", "name", &name, "kind",
+	                   &kind, "auth", &auth, "networks", &nets) < 0) {
+		http_error(req, 400, "bad_request", "%s", jerr.text);
+		json_decref(body);
+		return;
+	}
+	struct add_job *j = xcalloc(1, sizeof(*j));
+	if (!source_name_valid(name)) {
+		http_error(
+		        req, 422, "invalid_name",
+		        "a source name is 1-%d letters, digits, '.', '-' or '_', starting with a "
+		        "letter or digit",
+		        SOURCE_NAME_MAX);
+		goto out;
+	}
+	if (!source_kind_valid(kind)) {
+		http_error(req, 422, "invalid_kind", "kind must be app, onprem, cloud or saas");
+		goto out;
+	}
+	if (strcmp(auth, "password") == 0) {
+		j->auth = SOURCE_AUTH_PASSWORD;
+	} else if (strcmp(auth, "ip") == 0) {
+		j->auth = SOURCE_AUTH_IP;
+	} else {
+		http_error(req, 422, "invalid_auth", "auth must be password or ip");
+		goto out;
+	}
+	if ((j->nnets = networks_from(req, nets, j->nets)) < 0) {
+		j->nnets = 0;
+		goto out;
+	}
+	if (j->auth == SOURCE_AUTH_IP && j->nnets == 0) {
+		http_error(req, 422, "invalid_networks",
+		           "a source that authenticates by address needs at least one network");
+		goto out;
+	}
+	if (sources_find(a->deps.reg, name)) {
+		http_error(req, 409, "exists", "a source named %s already exists", name);
+		goto out;
+	}
+	strlcpy_(j->name, name, sizeof(j->name));
+	strlcpy_(j->kind, kind, sizeof(j->kind));
+	auth_generate_secret(j->secret);
+	json_decref(body);
+	auth_hash_async(a->deps.auth, j->secret, hashed, api_pending_new(a, req, j));
+	return;
+out:
+	add_job_free(j);
+	json_decref(body);
+}
+
+static void set_networks(struct api *a, struct evhttp_request *req, struct source *s)
+{
+	json_t *body = http_body_json(req);
+	json_t *nets = NULL;
+	json_error_t jerr;
+	char *v[SOURCE_MAX_NETWORKS];
+	char err[256];
+
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:o}", "networks", &nets) < 0) {
+		http_error(req, 400, "bad_request", "%s", jerr.text);
+		json_decref(body);
+		return;
+	}
+	int n = networks_from(req, nets, v);
+	json_decref(body);
+	if (n < 0)
+		return;
+	if (s->auth == SOURCE_AUTH_IP && n == 0) {
+		http_error(req, 422, "invalid_networks",
+		           "a source that authenticates by address needs at least one network");
+		return;
+	}
+	int r = sources_set_networks(a->deps.reg, s, v, (size_t)n, err, sizeof(err));
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	if (r != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	auth_forget(a->deps.auth, s);
+	log_info("admin source networks name=%s networks=%d", s->name, n);
+	http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+}
+
+static void set_suspended(struct api *a, struct evhttp_request *req, struct source *s, bool on)
+{
+	char err[256];
+
+	if (sources_set_suspended(a->deps.reg, s, on, err, sizeof(err)) != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	log_info("admin source %s name=%s", on ? "suspend" : "resume", s->name);
+	http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+}
+
+static void new_password(struct api *a, struct evhttp_request *req, struct source *s)
+{
+	if (s->auth != SOURCE_AUTH_PASSWORD) {
+		http_error(req, 409, "wrong_auth",
+		           "source %s authenticates by address, not password", s->name);
+		return;
+	}
+	struct add_job *j = xcalloc(1, sizeof(*j));
+	strlcpy_(j->name, s->name, sizeof(j->name));
+	j->passwd_only = true;
+	auth_generate_secret(j->secret);
+	auth_hash_async(a->deps.auth, j->secret, hashed, api_pending_new(a, req, j));
+}
+
+static void delete (struct api *a, struct evhttp_request *req, struct source *s)
+{
+	char err[256], name[SOURCE_NAME_MAX + 1];
+
+	strlcpy_(name, s->name, sizeof(name));
+	auth_forget(a->deps.auth, s);
+	if (sources_delete(a->deps.reg, s, err, sizeof(err)) != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	log_info("admin source delete name=%s", name);
+	http_json(req, 200, json_pack("{s:s}", "deleted", name));
+}
+
+void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t nseg)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+
+	if (nseg == 0) {
+		if (cmd == EVHTTP_REQ_GET)
+			list(a, req);
+		else if (cmd == EVHTTP_REQ_POST)
+			add(a, req);
+		else
+			http_error(req, 405, "method_not_allowed", "use GET or POST");
+		return;
+	}
+	struct source *s = source_name_valid(seg[0]) ? sources_find(a->deps.reg, seg[0]) : NULL;
+	if (s == NULL || nseg > 2) {
+		http_error(req, 404, "not_found", "no source named %.64s", seg[0]);
+		return;
+	}
+	if (nseg == 1) {
+		if (cmd == EVHTTP_REQ_GET)
+			http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+		else if (cmd == EVHTTP_REQ_DELETE)
+			delete (a, req, s);
+		else
+			http_error(req, 405, "method_not_allowed", "use GET or DELETE");
+		return;
+	}
+	const char *verb = seg[1];
+	if (strcmp(verb, "networks") == 0 && cmd == EVHTTP_REQ_PUT)
+		set_networks(a, req, s);
+	else if (cmd != EVHTTP_REQ_POST)
+		http_error(req, 405, "method_not_allowed", "use POST");
+	else if (strcmp(verb, "suspend") == 0)
+		set_suspended(a, req, s, true);
+	else if (strcmp(verb, "resume") == 0)
+		set_suspended(a, req, s, false);
+	else if (strcmp(verb, "password") == 0)
+		new_password(a, req, s);
+	else
+		http_error(req, 404, "not_found", "no such action: %.32s", verb);
+}

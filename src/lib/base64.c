@@ -1,0 +1,31 @@
+/* base64.c - strict base64 through libsodium. */
+#include "base64.h"
+
+#include <sodium.h>
+
+int base64_decode(const char *in, size_t n, unsigned char *out, size_t outcap, size_t *outlen)
+{
+	const char *end;
+
+	if (n % 4 != 0)
+		return -1;
+	if (sodium_base642bin(out, outcap, in, n, NULL, outlen, &end,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	return end == in + n ? 0 : -1;
+}
+
+size_t base64_len(size_t n)
+{
+	return sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void base64_encode(const unsigned char *in, size_t n, char *out, size_t outcap)
+{
+	sodium_bin2base64(out, outcap, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void base64url_encode(const unsigned char *in, size_t n, char *out, size_t outcap)
+{
+	sodium_bin2base64(out, outcap, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}

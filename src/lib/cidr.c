@@ -1,0 +1,116 @@
+/* cidr.c - network prefixes and matching. */
+#include "cidr.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "strutil.h"
+
+int cidr_parse(const char *s, struct cidr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t prefix;
+
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -1;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, out->addr) == 1) {
+		out->family = AF_INET;
+		out->prefix = 32;
+	} else if (inet_pton(AF_INET6, host, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->prefix = 128;
+	} else {
+		return -1;
+	}
+	if (slash) {
+		if (parse_u64(slash + 1, out->prefix, &prefix) < 0 || slash[1] == '\0')
+			return -1;
+		out->prefix = (unsigned)prefix;
+	}
+	/* host bits beyond the prefix must be zero: "10.1.2.3/8" is a typo, not a network */
+	size_t bytes = out->family == AF_INET ? 4 : 16;
+	for (size_t i = 0; i < bytes; i++) {
+		unsigned bit0 = (unsigned)i * 8;
+		unsigned char mask;
+		if (bit0 + 8 <= out->prefix)
+			mask = 0xff;
+		else if (bit0 >= out->prefix)
+			mask = 0;
+		else
+			mask = (unsigned char)(0xff << (8 - (out->prefix - bit0)));
+		if (out->addr[i] & (unsigned char)~mask)
+			return -1;
+	}
+	return 0;
+}
+
+void cidr_format(const struct cidr *c, char *dst, size_t dstlen)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	inet_ntop(c->family, c->addr, host, sizeof(host));
+	snprintf(dst, dstlen, "%s/%u", host, c->prefix);
+}
+
+static bool prefix_equal(const unsigned char *a, const unsigned char *b, unsigned prefix)
+{
+	unsigned full = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return (a[full] & mask) == (b[full] & mask);
+}
+
+bool cidr_match(const struct cidr *c, const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return c->family == AF_INET &&
+		       prefix_equal((const unsigned char *)&in->sin_addr, c->addr, c->prefix);
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const unsigned char *a = in6->sin6_addr.s6_addr;
+		if (c->family == AF_INET6)
+			return prefix_equal(a, c->addr, c->prefix);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return prefix_equal(a + 12, c->addr, c->prefix);
+	}
+	return false;
+}
+
+void sockaddr_ntop(const struct sockaddr *sa, char *dst, size_t dstlen)
+{
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, dst,
+		          (socklen_t)dstlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, dst,
+		          (socklen_t)dstlen);
+	else if (sa->sa_family == AF_UNIX)
+		snprintf(dst, dstlen, "unix");
+	else
+		snprintf(dst, dstlen, "unknown");
+}
+
+void sockaddr_key(const struct sockaddr *sa, char *dst, size_t dstlen)
+{
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, in6->sin6_addr.s6_addr + 12, dst, (socklen_t)dstlen);
+			return;
+		}
+	}
+	sockaddr_ntop(sa, dst, dstlen);
+}

@@ -1,0 +1,402 @@
+/*
+ * auth.c - credential verification, caching and throttling.
+ *
+ * Flow: throttled? -> AUTH_THROTTLED. Cached digest matches? -> AUTH_OK.
+ * Otherwise copy the candidate hashes (or the dummy) into the request and
+ * verify them all on a worker; the loop then re-checks that the source still
+ * exists, is active and allows the client address.
+ */
+#include "auth.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cidr.h"
+#include "htab.h"
+#include "log.h"
+#include "sources.h"
+#include "strutil.h"
+#include "workq.h"
+#include "xmalloc.h"
+
+#define THROTTLE_MAX_ENTRIES 100000
+#define CACHE_SLOTS          4
+
+struct throttle {
+	unsigned failures;
+	uint64_t window_start;
+};
+
+struct cache_entry {
+	char name[SOURCE_NAME_MAX + 1];
+	unsigned char digest[crypto_generichash_BYTES];
+	uint64_t generation;
+	uint64_t until_ms;
+};
+
+struct auth {
+	struct event_base *base;
+	struct sources *reg;
+	struct workq *wq;
+	struct auth_limits lim;
+	struct htab *by_ip, *by_name;
+	struct htab *cache; /* source name -> struct cache_entry[CACHE_SLOTS] */
+	unsigned char cache_key[crypto_generichash_KEYBYTES];
+	char dummy_hash[crypto_pwhash_STRBYTES];
+};
+
+struct auth_req {
+	struct auth *a;
+	char user[SOURCE_NAME_MAX + 1];
+	char userkey[SOURCE_NAME_MAX + 1]; /* lower-cased, for throttling */
+	char pass[256];
+	struct sockaddr_storage client;
+	char ipkey[64];
+	char *hashes[SOURCE_MAX_PASSWORDS];
+	size_t nhashes;
+	bool known;
+	uint64_t generation;
+	bool matched;
+	bool cancelled;
+	enum auth_result result;
+	auth_done_fn done;
+	void *arg;
+};
+
+void auth_generate_secret(char out[33])
+{
+	unsigned char raw[24];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, 33, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+int auth_hash_password(const char *pass, char out[crypto_pwhash_STRBYTES])
+{
+	return crypto_pwhash_str(out, pass, strlen(pass), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                         crypto_pwhash_MEMLIMIT_INTERACTIVE);
+}
+
+struct auth *auth_new(struct event_base *base, struct sources *reg, int threads)
+{
+	struct auth *a = xcalloc(1, sizeof(*a));
+	char secret[33];
+
+	a->base = base;
+	a->reg = reg;
+	a->wq = workq_new(base, threads, "auth");
+	a->by_ip = htab_new();
+	a->by_name = htab_new();
+	a->cache = htab_new();
+	randombytes_buf(a->cache_key, sizeof(a->cache_key));
+	auth_generate_secret(secret);
+	if (auth_hash_password(secret, a->dummy_hash) != 0)
+		fatal("auth: cannot compute the dummy Argon2id hash (out of memory?)");
+	sodium_memzero(secret, sizeof(secret));
+	a->lim = (struct auth_limits){20, 10, 15 * 60 * 1000, 5 * 60 * 1000};
+	return a;
+}
+
+static void free_value(const char *key, void *value, void *arg)
+{
+	free(value);
+}
+
+void auth_free(struct auth *a)
+{
+	if (a == NULL)
+		return;
+	workq_free(a->wq); /* runs the done() of requests still in flight */
+	htab_foreach(a->by_ip, free_value, NULL);
+	htab_foreach(a->by_name, free_value, NULL);
+	htab_foreach(a->cache, free_value, NULL);
+	htab_free(a->by_ip);
+	htab_free(a->by_name);
+	htab_free(a->cache);
+	sodium_memzero(a->cache_key, sizeof(a->cache_key));
+	free(a);
+}
+
+void auth_set_limits(struct auth *a, const struct auth_limits *lim)
+{
+	a->lim = *lim;
+}
+
+/* a throttle's count in the current window (resets when the window has passed) */
+static struct throttle *throttle_get(struct auth *a, struct htab *h, const char *key, bool create)
+{
+	struct throttle *t = htab_get(h, key);
+	uint64_t now = mono_ms();
+
+	if (t && now - t->window_start >= a->lim.window_ms) {
+		t->failures = 0;
+		t->window_start = now;
+	}
+	if (t == NULL && create) {
+		t = xcalloc(1, sizeof(*t));
+		t->window_start = now;
+		htab_put(h, key, t);
+	}
+	return t;
+}
+
+static bool throttled(struct auth *a, const struct auth_req *r)
+{
+	struct throttle *ip = throttle_get(a, a->by_ip, r->ipkey, false);
+	struct throttle *name = throttle_get(a, a->by_name, r->userkey, false);
+
+	return (ip && ip->failures >= a->lim.ip_max_failures) ||
+	       (name && name->failures >= a->lim.account_max_failures);
+}
+
+struct purge {
+	struct htab *keep;
+	uint64_t now, window;
+};
+
+static void purge_one(const char *key, void *value, void *arg)
+{
+	struct purge *p = arg;
+	struct throttle *t = value;
+
+	if (p->now - t->window_start < p->window)
+		htab_put(p->keep, key, t);
+	else
+		free(t);
+}
+
+/*
+ * bound - a full table keeps only the throttles of the current window; if even
+ * those fill it, it starts afresh rather than grow without end.
+ */
+static struct htab *bound(struct auth *a, struct htab *h)
+{
+	if (htab_count(h) < THROTTLE_MAX_ENTRIES)
+		return h;
+	struct purge p = {htab_new(), mono_ms(), a->lim.window_ms};
+	htab_foreach(h, purge_one, &p);
+	htab_free(h);
+	if (htab_count(p.keep) >= THROTTLE_MAX_ENTRIES) {
+		htab_foreach(p.keep, free_value, NULL);
+		htab_free(p.keep);
+		p.keep = htab_new();
+	}
+	return p.keep;
+}
+
+static void count_failure(struct auth *a, const struct auth_req *r)
+{
+	struct throttle *t;
+
+	a->by_ip = bound(a, a->by_ip);
+	a->by_name = bound(a, a->by_name);
+	if ((t = throttle_get(a, a->by_ip, r->ipkey, true)) != NULL)
+		t->failures++;
+	if ((t = throttle_get(a, a->by_name, r->userkey, true)) != NULL)
+		t->failures++;
+}
+
+static void digest(struct auth *a, const char *name, const char *pass,
+                   unsigned char out[crypto_generichash_BYTES])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, a->cache_key, sizeof(a->cache_key), crypto_generichash_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)name, strlen(name) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)pass, strlen(pass));
+	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
+}
+
+static bool cache_hit(struct auth *a, const struct source *s, const char *pass)
+{
+	struct cache_entry *slots = htab_get(a->cache, s->name);
+	unsigned char d[crypto_generichash_BYTES];
+	uint64_t now = mono_ms();
+	bool hit = false;
+
+	if (slots == NULL || a->lim.cache_ttl_ms == 0)
+		return false;
+	digest(a, s->name, pass, d);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (slots[i].until_ms > now && slots[i].generation == s->generation &&
+		    sodium_memcmp(slots[i].digest, d, sizeof(d)) == 0)
+			hit = true;
+	}
+	sodium_memzero(d, sizeof(d));
+	return hit;
+}
+
+static void cache_put(struct auth *a, const struct source *s, const char *pass)
+{
+	struct cache_entry *slots = htab_get(a->cache, s->name);
+	uint64_t now = mono_ms();
+	int victim = 0;
+
+	if (a->lim.cache_ttl_ms == 0)
+		return;
+	if (slots == NULL) {
+		slots = xcalloc(CACHE_SLOTS, sizeof(*slots));
+		htab_put(a->cache, s->name, slots);
+	}
+	for (int i = 1; i < CACHE_SLOTS; i++)
+		if (slots[i].until_ms < slots[victim].until_ms)
+			victim = i;
+	digest(a, s->name, pass, slots[victim].digest);
+	slots[victim].generation = s->generation;
+	slots[victim].until_ms = now + a->lim.cache_ttl_ms;
+}
+
+void auth_forget(struct auth *a, const struct source *s)
+{
+	free(htab_del(a->cache, s->name));
+}
+
+static void req_free(struct auth_req *r)
+{
+	for (size_t i = 0; i < r->nhashes; i++)
+		free(r->hashes[i]);
+	sodium_memzero(r->pass, sizeof(r->pass));
+	free(r);
+}
+
+/* the loop side of every request: re-check the source, count, call back */
+static void finish(struct auth_req *r)
+{
+	struct auth *a = r->a;
+	struct source *s = NULL;
+
+	if (r->result == AUTH_OK) {
+		s = sources_find(a->reg, r->user);
+		/* suspended or changed while we verified: the old answer no longer holds */
+		if (!source_active(s) || s->generation != r->generation ||
+		    !source_allows_ip(s, (struct sockaddr *)&r->client)) {
+			r->result = AUTH_FAIL;
+			s = NULL;
+		}
+	}
+	if (r->result == AUTH_FAIL)
+		count_failure(a, r);
+	if (!r->cancelled)
+		r->done(r->result, s, r->arg);
+	req_free(r);
+}
+
+static void verify_work(void *arg)
+{
+	struct auth_req *r = arg;
+
+	r->matched = false;
+	for (size_t i = 0; i < r->nhashes; i++)
+		if (crypto_pwhash_str_verify(r->hashes[i], r->pass, strlen(r->pass)) == 0)
+			r->matched = true;
+}
+
+static void verify_done(void *arg)
+{
+	struct auth_req *r = arg;
+	struct auth *a = r->a;
+
+	r->result = (r->matched && r->known) ? AUTH_OK : AUTH_FAIL;
+	if (r->result == AUTH_OK) {
+		struct source *s = sources_find(a->reg, r->user);
+		if (s && s->generation == r->generation)
+			cache_put(a, s, r->pass);
+	}
+	finish(r);
+}
+
+static void deferred(evutil_socket_t fd, short what, void *arg)
+{
+	finish(arg);
+}
+
+struct auth_req *auth_check_password(struct auth *a, const char *user, const char *pass,
+                                     const struct sockaddr *client, auth_done_fn done, void *arg)
+{
+	struct auth_req *r = xcalloc(1, sizeof(*r));
+	static const struct timeval now = {0, 0};
+
+	r->a = a;
+	r->done = done;
+	r->arg = arg;
+	strlcpy_(r->user, user, sizeof(r->user));
+	strlcpy_(r->userkey, user, sizeof(r->userkey));
+	ascii_strlower(r->userkey);
+	strlcpy_(r->pass, pass, sizeof(r->pass));
+	memcpy(&r->client, client,
+	       client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                     : sizeof(struct sockaddr_in));
+	sockaddr_key(client, r->ipkey, sizeof(r->ipkey));
+
+	if (throttled(a, r)) {
+		r->result = AUTH_THROTTLED;
+		event_base_once(a->base, -1, EV_TIMEOUT, deferred, r, &now);
+		return r;
+	}
+	struct source *s = sources_find(a->reg, user);
+	/* user names longer than a source name can be cannot match one */
+	if (strlen(user) > SOURCE_NAME_MAX)
+		s = NULL;
+	r->known = s != NULL && s->auth == SOURCE_AUTH_PASSWORD && s->npw > 0;
+	if (r->known) {
+		r->generation = s->generation;
+		if (source_active(s) && cache_hit(a, s, pass)) {
+			r->result = AUTH_OK;
+			event_base_once(a->base, -1, EV_TIMEOUT, deferred, r, &now);
+			return r;
+		}
+		time_t t = time(NULL);
+		for (size_t i = 0; i < s->npw; i++)
+			if (s->pw[i].expires_at == 0 || s->pw[i].expires_at > t)
+				r->hashes[r->nhashes++] = xstrdup(s->pw[i].hash);
+	}
+	if (r->nhashes == 0) {
+		r->known = false;
+		r->hashes[r->nhashes++] = xstrdup(a->dummy_hash);
+	}
+	workq_submit(a->wq, verify_work, verify_done, r);
+	return r;
+}
+
+void auth_cancel(struct auth_req *req)
+{
+	if (req)
+		req->cancelled = true;
+}
+
+struct hash_job {
+	char pass[256];
+	char hash[crypto_pwhash_STRBYTES];
+	bool ok;
+	auth_hash_fn done;
+	void *arg;
+};
+
+static void hash_work(void *arg)
+{
+	struct hash_job *j = arg;
+
+	j->ok = auth_hash_password(j->pass, j->hash) == 0;
+	sodium_memzero(j->pass, sizeof(j->pass));
+}
+
+static void hash_done(void *arg)
+{
+	struct hash_job *j = arg;
+
+	j->done(j->ok ? j->hash : NULL, j->arg);
+	free(j);
+}
+
+void auth_hash_async(struct auth *a, const char *pass, auth_hash_fn done, void *arg)
+{
+	struct hash_job *j = xcalloc(1, sizeof(*j));
+
+	strlcpy_(j->pass, pass, sizeof(j->pass));
+	j->done = done;
+	j->arg = arg;
+	workq_submit(a->wq, hash_work, hash_done, j);
+}

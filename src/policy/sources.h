@@ -1,0 +1,92 @@
+/*
+ * sources.h - the registry of sources: every application or partner allowed
+ * to send, held in memory and written through to the store.
+ *
+ * The registry is the authority the servers ask on every command ("is this
+ * source still active?"), so a suspension takes effect at the next command of
+ * every open session. Sessions hold a reference; a deleted source stays in
+ * memory, marked deleted, until its last session lets go.
+ */
+#ifndef POSTERN_SOURCES_H
+#define POSTERN_SOURCES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cidr.h"
+#include "store.h"
+
+#define SOURCE_MAX_NETWORKS  64
+#define SOURCE_MAX_PASSWORDS 8
+
+struct source_pw {
+	int64_t cred_id;
+	char name[CRED_NAME_MAX + 1];
+	char *hash; /* owned: Argon2id string */
+	int64_t created_at, expires_at;
+};
+
+struct source {
+	int refs;
+	int64_t id;
+	char name[SOURCE_NAME_MAX + 1];
+	char kind[SOURCE_KIND_MAX + 1];
+	enum source_auth auth;
+	bool suspended;
+	bool deleted;
+	int64_t created_at, updated_at;
+	struct cidr nets[SOURCE_MAX_NETWORKS];
+	size_t nnets;
+	struct source_pw pw[SOURCE_MAX_PASSWORDS];
+	size_t npw;
+	uint64_t generation; /* bumped on every credential change (auth cache key) */
+};
+
+struct sources;
+
+/* sources_new - load every source from st (borrowed; must outlive the registry). */
+struct sources *sources_new(struct store *st, char *err, size_t errlen);
+void sources_free(struct sources *reg);
+
+/* borrowed pointer, valid until the registry changes; take a ref to keep it */
+struct source *sources_find(struct sources *reg, const char *name);
+/*
+ * sources_match_ip - the IP-authenticated source whose networks contain sa
+ * (the longest prefix wins), suspended or not; NULL if none.
+ */
+struct source *sources_match_ip(struct sources *reg, const struct sockaddr *sa);
+/* sources_allows_ip - a source with networks accepts only those; without, any. */
+bool source_allows_ip(const struct source *s, const struct sockaddr *sa);
+bool source_active(const struct source *s);
+
+void source_ref(struct source *s);
+void source_unref(struct source *s);
+
+typedef void (*sources_fn)(struct source *s, void *arg);
+void sources_each(struct sources *reg, sources_fn fn, void *arg);
+size_t sources_count(const struct sources *reg);
+
+/* validation shared by the admin API and the configuration */
+bool source_name_valid(const char *name);
+bool source_kind_valid(const char *kind);
+
+/*
+ * Changes, written to the store first and to memory only when the store
+ * succeeded. Each returns 0, -1 (err), or STORE_EXISTS / STORE_NOTFOUND.
+ * networks are CIDR texts, already validated by the caller.
+ */
+int sources_add(struct sources *reg, const char *name, const char *kind, enum source_auth auth,
+                char *const *networks, size_t nnetworks, const char *pw_hash, struct source **out,
+                char *err, size_t errlen);
+int sources_set_suspended(struct sources *reg, struct source *s, bool suspended, char *err,
+                          size_t errlen);
+int sources_set_networks(struct sources *reg, struct source *s, char *const *networks,
+                         size_t nnetworks, char *err, size_t errlen);
+/* sources_set_password - replace the password credential named "default". */
+int sources_set_password(struct sources *reg, struct source *s, const char *pw_hash, char *err,
+                         size_t errlen);
+int sources_delete(struct sources *reg, struct source *s, char *err, size_t errlen);
+
+#endif

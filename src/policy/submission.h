@@ -1,0 +1,79 @@
+/*
+ * submission.h - the one path every submitted message takes, whichever door
+ * (SMTP or HTTP) it came in by: envelope, content with the submission duties
+ * of RFC 6409 (a Received field, Date and Message-ID when missing), limits,
+ * and the durable spool commit.
+ *
+ * The door keeps its protocol; it tells the submission what the client said
+ * and relays the verdicts (enum reply) it gets back.
+ */
+#ifndef POSTERN_SUBMISSION_H
+#define POSTERN_SUBMISSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esmtp.h"
+#include "received.h"
+#include "reply.h"
+
+struct event_base;
+struct queue;
+struct spool;
+struct source;
+
+struct submission_limits {
+	uint64_t max_size; /* octets of content */
+	size_t max_rcpts;  /* per message */
+	size_t max_header; /* octets of the header section */
+};
+
+struct submission;
+
+/*
+ * submission_new - sp and q must outlive the submission. A committed message
+ * is handed to q even if the door has gone away by then: it is durable, so it
+ * is delivered (a duplicate, if the client retries, never a loss).
+ */
+struct submission *submission_new(struct event_base *base, struct spool *sp, struct queue *q,
+                                  const char *hostname);
+void submission_free(struct submission *s);
+/* submission_set_source - src is referenced (NULL until authenticated). */
+void submission_set_source(struct submission *s, struct source *src);
+void submission_set_limits(struct submission *s, const struct submission_limits *lim);
+
+/* a transaction: sender, recipients, content. reset forgets it (not the source). */
+void submission_reset(struct submission *s);
+void submission_set_sender(struct submission *s, const char *addr, const struct mail_params *p);
+bool submission_has_sender(const struct submission *s);
+/* RPL_RCPT_OK or RPL_TOO_MANY_RCPTS */
+enum reply submission_add_rcpt(struct submission *s, const char *addr, const struct rcpt_params *p);
+size_t submission_nrcpts(const struct submission *s);
+const char *submission_sender(const struct submission *s);
+/* submission_size - content octets received so far */
+uint64_t submission_size(const struct submission *s);
+
+/*
+ * submission_data_begin - the content starts. ri describes the door for the
+ * Received field (its id, for_rcpt and when are filled in here). Returns the
+ * queue id the message will have.
+ */
+uint64_t submission_data_begin(struct submission *s, const struct received_info *ri,
+                               const char *client, const char *helo);
+/* submission_data_write - content octets (CRLF lines, no dot-stuffing). */
+void submission_data_write(struct submission *s, const char *p, size_t n);
+
+typedef void (*submission_done_fn)(enum reply r, uint64_t id, void *arg);
+/*
+ * submission_data_end - the content is complete: check it, commit it. done
+ * gets RPL_QUEUED only once the message is durable; otherwise the reason
+ * (size, header size, storage). done always runs later, on the loop.
+ */
+void submission_data_end(struct submission *s, submission_done_fn done, void *arg);
+/* submission_data_abort - drop the content (client went away, protocol error). */
+void submission_data_abort(struct submission *s);
+/* submission_cancel - the door is going away: a pending done() will not run. */
+void submission_cancel(struct submission *s);
+
+#endif

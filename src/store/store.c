@@ -1,0 +1,99 @@
+/* store.c - the store interface, dispatching to the configured back end. */
+#include "store.h"
+
+#include <stdlib.h>
+
+#include "xmalloc.h"
+
+struct store {
+	const struct store_backend *be;
+	void *impl;
+};
+
+void store_source_release(struct store_source *s)
+{
+	for (size_t i = 0; i < s->nnetworks; i++)
+		free(s->networks[i]);
+	free(s->networks);
+	s->networks = NULL;
+	s->nnetworks = 0;
+}
+
+void store_cred_release(struct store_cred *c)
+{
+	free(c->secret_hash);
+	c->secret_hash = NULL;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	const struct store_backend *be = &store_sqlite_backend;
+	void *impl = be->open(path, err, errlen);
+
+	if (impl == NULL)
+		return NULL;
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->be = be;
+	st->impl = impl;
+	return st;
+}
+
+void store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	st->be->close(st->impl);
+	free(st);
+}
+
+int store_begin(struct store *st, char *err, size_t errlen)
+{
+	return st->be->exec(st->impl, "BEGIN IMMEDIATE", err, errlen);
+}
+
+int store_commit(struct store *st, char *err, size_t errlen)
+{
+	return st->be->exec(st->impl, "COMMIT", err, errlen);
+}
+
+void store_rollback(struct store *st)
+{
+	char err[128];
+
+	st->be->exec(st->impl, "ROLLBACK", err, sizeof(err));
+}
+
+int store_source_insert(struct store *st, struct store_source *s, char *err, size_t errlen)
+{
+	return st->be->source_insert(st->impl, s, err, errlen);
+}
+
+int store_source_update(struct store *st, struct store_source *s, char *err, size_t errlen)
+{
+	return st->be->source_update(st->impl, s, err, errlen);
+}
+
+int store_source_delete(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return st->be->source_delete(st->impl, id, err, errlen);
+}
+
+int store_cred_put(struct store *st, struct store_cred *c, char *err, size_t errlen)
+{
+	return st->be->cred_put(st->impl, c, err, errlen);
+}
+
+int store_cred_delete(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return st->be->cred_delete(st->impl, id, err, errlen);
+}
+
+int store_sources_each(struct store *st, store_source_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->sources_each(st->impl, fn, arg, err, errlen);
+}
+
+int store_creds_each(struct store *st, store_cred_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->creds_each(st->impl, fn, arg, err, errlen);
+}

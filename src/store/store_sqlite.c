@@ -1,0 +1,396 @@
+/*
+ * store_sqlite.c - the SQLite back end of the store.
+ *
+ * WAL mode with synchronous=FULL: an admin change (a suspension above all) that
+ * was acknowledged survives a power loss. The schema is migrated in steps
+ * recorded in PRAGMA user_version; each step runs in one transaction.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store.h"
+#include "strutil.h"
+#include "xmalloc.h"
+
+struct sq {
+	sqlite3 *db;
+};
+
+static const char *migrations[] = {
+        /* 1: sources, their networks and credentials */
+        "CREATE TABLE sources ("
+        "  id INTEGER PRIMARY KEY,"
+        "  name TEXT NOT NULL UNIQUE,"
+        "  kind TEXT NOT NULL DEFAULT 'app',"
+        "  auth TEXT NOT NULL CHECK (auth IN ('password', 'ip')),"
+        "  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),"
+        "  created_at INTEGER NOT NULL,"
+        "  updated_at INTEGER NOT NULL);"
+        "CREATE TABLE source_networks ("
+        "  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+        "  cidr TEXT NOT NULL,"
+        "  PRIMARY KEY (source_id, cidr));"
+        "CREATE TABLE credentials ("
+        "  id INTEGER PRIMARY KEY,"
+        "  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+        "  kind TEXT NOT NULL CHECK (kind IN ('password', 'api-key')),"
+        "  name TEXT NOT NULL,"
+        "  secret_hash TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  expires_at INTEGER NOT NULL DEFAULT 0,"
+        "  last_used_at INTEGER NOT NULL DEFAULT 0,"
+        "  UNIQUE (source_id, kind, name));",
+};
+
+static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fail(db, "read schema version", err, errlen);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > want) {
+		snprintf(err, errlen, "store schema version %d is newer than this Postern (%d)",
+		         version, want);
+		return -1;
+	}
+	for (; version < want; version++) {
+		char sql[64];
+		char *msg = NULL;
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, migrations[version], NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migrate to schema %d: %s", version + 1,
+			         msg ? msg : "?");
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return fail(db, "commit migration", err, errlen);
+		}
+	}
+	return 0;
+}
+
+static void *sq_open(const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	static const char *pragmas = "PRAGMA journal_mode = WAL;"
+	                             "PRAGMA synchronous = FULL;"
+	                             "PRAGMA foreign_keys = ON;"
+	                             "PRAGMA busy_timeout = 5000;";
+
+	if (sqlite3_open_v2(path, &db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		fail(db, "configure store", err, errlen);
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (migrate(db, err, errlen) < 0) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	struct sq *q = xcalloc(1, sizeof(*q));
+	q->db = db;
+	return q;
+}
+
+static void sq_close(void *impl)
+{
+	struct sq *q = impl;
+
+	sqlite3_close(q->db);
+	free(q);
+}
+
+static int sq_exec(void *impl, const char *what, char *err, size_t errlen)
+{
+	struct sq *q = impl;
+
+	if (sqlite3_exec(q->db, what, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(q->db, what, err, errlen);
+	return 0;
+}
+
+static int set_networks(sqlite3 *db, const struct store_source *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM source_networks WHERE source_id = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return fail(db, "clear networks", err, errlen);
+	sqlite3_bind_int64(st, 1, s->id);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(db, "clear networks", err, errlen);
+	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO source_networks VALUES (?, ?)", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return fail(db, "add network", err, errlen);
+	for (size_t i = 0; i < s->nnetworks; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, s->id);
+		sqlite3_bind_text(st, 2, s->networks[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return fail(db, "add network", err, errlen);
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int sq_source_insert(void *impl, struct store_source *s, char *err, size_t errlen)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+
+	if (sqlite3_prepare_v2(q->db,
+	                       "INSERT INTO sources (name, kind, auth, status, created_at, "
+	                       "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fail(q->db, "insert source", err, errlen);
+	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->auth == SOURCE_AUTH_IP ? "ip" : "password", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->suspended ? "suspended" : "active", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		snprintf(err, errlen, "source %s exists", s->name);
+		return STORE_EXISTS;
+	}
+	if (rc != SQLITE_DONE)
+		return fail(q->db, "insert source", err, errlen);
+	s->id = sqlite3_last_insert_rowid(q->db);
+	s->created_at = s->updated_at = now;
+	return set_networks(q->db, s, err, errlen);
+}
+
+static int sq_source_update(void *impl, struct store_source *s, char *err, size_t errlen)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+
+	if (sqlite3_prepare_v2(q->db,
+	                       "UPDATE sources SET kind = ?, status = ?, updated_at = ? "
+	                       "WHERE id = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fail(q->db, "update source", err, errlen);
+	sqlite3_bind_text(st, 1, s->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->suspended ? "suspended" : "active", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, s->id);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(q->db, "update source", err, errlen);
+	if (sqlite3_changes(q->db) == 0) {
+		snprintf(err, errlen, "no such source");
+		return STORE_NOTFOUND;
+	}
+	s->updated_at = now;
+	return set_networks(q->db, s, err, errlen);
+}
+
+static int delete_by_id(struct sq *q, const char *sql, int64_t id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(q->db, "delete", err, errlen);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(q->db, "delete", err, errlen);
+	if (sqlite3_changes(q->db) == 0) {
+		snprintf(err, errlen, "not found");
+		return STORE_NOTFOUND;
+	}
+	return 0;
+}
+
+static int sq_source_delete(void *impl, int64_t id, char *err, size_t errlen)
+{
+	return delete_by_id(impl, "DELETE FROM sources WHERE id = ?", id, err, errlen);
+}
+
+static int sq_cred_delete(void *impl, int64_t id, char *err, size_t errlen)
+{
+	return delete_by_id(impl, "DELETE FROM credentials WHERE id = ?", id, err, errlen);
+}
+
+static const char *cred_kind_name(enum cred_kind k)
+{
+	return k == CRED_API_KEY ? "api-key" : "password";
+}
+
+static int sq_cred_put(void *impl, struct store_cred *c, char *err, size_t errlen)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st;
+
+	c->created_at = (int64_t)time(NULL);
+	if (sqlite3_prepare_v2(q->db,
+	                       "INSERT INTO credentials (source_id, kind, name, secret_hash, "
+	                       "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
+	                       "ON CONFLICT (source_id, kind, name) DO UPDATE SET "
+	                       "secret_hash = excluded.secret_hash, created_at = "
+	                       "excluded.created_at, expires_at = excluded.expires_at, "
+	                       "last_used_at = 0 RETURNING id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fail(q->db, "store credential", err, errlen);
+	sqlite3_bind_int64(st, 1, c->source_id);
+	sqlite3_bind_text(st, 2, cred_kind_name(c->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->secret_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, c->created_at);
+	sqlite3_bind_int64(st, 6, c->expires_at);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		c->id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return fail(q->db, "store credential", err, errlen);
+	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* networks of every source, in one pass, attached by id */
+static void load_networks(sqlite3 *db, struct store_source *all, size_t n)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT source_id, cidr FROM source_networks ORDER BY cidr", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t sid = sqlite3_column_int64(st, 0);
+		for (size_t i = 0; i < n; i++) {
+			if (all[i].id != sid)
+				continue;
+			all[i].networks =
+			        xrealloc(all[i].networks, (all[i].nnetworks + 1) * sizeof(char *));
+			all[i].networks[all[i].nnetworks++] = xstrdup(col_text(st, 1));
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st;
+	struct store_source *all = NULL;
+	size_t n = 0;
+
+	if (sqlite3_prepare_v2(q->db,
+	                       "SELECT id, name, kind, auth, status, created_at, updated_at "
+	                       "FROM sources ORDER BY name",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fail(q->db, "list sources", err, errlen);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		all = xrealloc(all, (n + 1) * sizeof(*all));
+		struct store_source *s = &all[n++];
+		memset(s, 0, sizeof(*s));
+		s->id = sqlite3_column_int64(st, 0);
+		strlcpy_(s->name, col_text(st, 1), sizeof(s->name));
+		strlcpy_(s->kind, col_text(st, 2), sizeof(s->kind));
+		s->auth =
+		        strcmp(col_text(st, 3), "ip") == 0 ? SOURCE_AUTH_IP : SOURCE_AUTH_PASSWORD;
+		s->suspended = strcmp(col_text(st, 4), "suspended") == 0;
+		s->created_at = sqlite3_column_int64(st, 5);
+		s->updated_at = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(all);
+		return fail(q->db, "list sources", err, errlen);
+	}
+	load_networks(q->db, all, n);
+	for (size_t i = 0; i < n; i++) {
+		fn(&all[i], arg);
+		store_source_release(&all[i]);
+	}
+	free(all);
+	return 0;
+}
+
+static int sq_creds_each(void *impl, store_cred_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db,
+	                       "SELECT id, source_id, kind, name, secret_hash, created_at, "
+	                       "expires_at, last_used_at FROM credentials ORDER BY id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fail(q->db, "list credentials", err, errlen);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_cred c;
+		memset(&c, 0, sizeof(c));
+		c.id = sqlite3_column_int64(st, 0);
+		c.source_id = sqlite3_column_int64(st, 1);
+		c.kind = strcmp(col_text(st, 2), "api-key") == 0 ? CRED_API_KEY : CRED_PASSWORD;
+		strlcpy_(c.name, col_text(st, 3), sizeof(c.name));
+		c.secret_hash = (char *)col_text(st, 4);
+		c.created_at = sqlite3_column_int64(st, 5);
+		c.expires_at = sqlite3_column_int64(st, 6);
+		c.last_used_at = sqlite3_column_int64(st, 7);
+		fn(&c, arg);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(q->db, "list credentials", err, errlen);
+	return 0;
+}
+
+const struct store_backend store_sqlite_backend = {
+        .name = "sqlite",
+        .open = sq_open,
+        .close = sq_close,
+        .exec = sq_exec,
+        .source_insert = sq_source_insert,
+        .source_update = sq_source_update,
+        .source_delete = sq_source_delete,
+        .cred_put = sq_cred_put,
+        .cred_delete = sq_cred_delete,
+        .sources_each = sq_sources_each,
+        .creds_each = sq_creds_each,
+};
