@@ -148,6 +148,11 @@ static void hashed(const char *hash, void *arg)
 	struct source *s = NULL;
 	int r;
 
+	if (a == NULL) {
+		/* the daemon is stopping: change nothing the admin never saw confirmed */
+		add_job_free(j);
+		return;
+	}
 	if (hash == NULL) {
 		if (req)
 			http_error(req, 503, "unavailable", "could not hash the password");

@@ -52,6 +52,11 @@ struct evhttp_request *api_pending_done(struct api_pending *p)
 {
 	struct evhttp_request *req = p->req;
 
+	if (p->a == NULL) {
+		/* orphaned by api_free: the worker's answer has nowhere to go */
+		free(p);
+		return NULL;
+	}
 	if (p->prev)
 		p->prev->next = p->next;
 	else
@@ -164,8 +169,14 @@ void api_free(struct api *a)
 	if (a == NULL)
 		return;
 	evhttp_free(a->http);
-	while (a->pending)
-		api_pending_done(a->pending);
+	/* requests still waiting on a worker outlive us: their answer is dropped */
+	while (a->pending) {
+		struct api_pending *p = a->pending;
+		a->pending = p->next;
+		p->a = NULL;
+		p->req = NULL;
+		p->prev = p->next = NULL;
+	}
 	if (a->unix_path) {
 		unlink(a->unix_path);
 		free(a->unix_path);

@@ -32,7 +32,10 @@ struct api_pending {
 };
 
 struct api_pending *api_pending_new(struct api *a, struct evhttp_request *req, void *data);
-/* api_pending_done - unlink and free; returns the request, or NULL if it is gone */
+/*
+ * api_pending_done - unlink and free; returns the request, or NULL if the
+ * client or the whole API is gone (then p->a was NULL: read it before calling).
+ */
 struct evhttp_request *api_pending_done(struct api_pending *p);
 
 /* admin_sources.c */

@@ -27,4 +27,11 @@ void sockaddr_ntop(const struct sockaddr *sa, char *dst, size_t dstlen);
 /* sockaddr_key - the address (IPv4-mapped folded to IPv4) as a hash key. */
 void sockaddr_key(const struct sockaddr *sa, char *dst, size_t dstlen);
 
+/*
+ * addrport_parse - "192.0.2.1:587" or "[2001:db8::1]:587" (numeric only, port
+ * 1-65535) into ss. 0 or -1.
+ */
+struct sockaddr_storage;
+int addrport_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
 #endif

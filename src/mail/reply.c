@@ -46,6 +46,7 @@ static const struct reply_def table[RPL_MAX] = {
         [RPL_BODY_UNSUPP] = {555, "5.5.4", "Unsupported BODY type"},
         [RPL_SIZE_EXCEEDED] = {552, "5.3.4", "Message size exceeds fixed maximum message size"},
         [RPL_HEADER_TOO_BIG] = {552, "5.3.4", "Header section exceeds maximum size"},
+        [RPL_CONTENT_NUL] = {554, "5.6.0", "NUL octets are not allowed in message content"},
         [RPL_TOO_MANY_RCPTS] = {452, "4.5.3", "Too many recipients"},
         [RPL_NO_RCPTS] = {554, "5.5.1", "No valid recipients"},
         [RPL_DISK_FULL] = {452, "4.3.1", "Insufficient system storage"},

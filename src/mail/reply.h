@@ -47,6 +47,7 @@ enum reply {
 	RPL_BODY_UNSUPP,      /* 555 5.5.4 */
 	RPL_SIZE_EXCEEDED,    /* 552 5.3.4 */
 	RPL_HEADER_TOO_BIG,   /* 552 5.3.4 */
+	RPL_CONTENT_NUL,      /* 554 5.6.0 */
 	RPL_TOO_MANY_RCPTS,   /* 452 4.5.3 */
 	RPL_NO_RCPTS,         /* 554 5.5.1 */
 	RPL_DISK_FULL,        /* 452 4.3.1 */

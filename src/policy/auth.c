@@ -59,6 +59,7 @@ struct auth_req {
 	bool known;
 	uint64_t generation;
 	bool matched;
+	bool counted; /* a failure was charged when verification started */
 	bool cancelled;
 	enum auth_result result;
 	auth_done_fn done;
@@ -187,6 +188,11 @@ static struct htab *bound(struct auth *a, struct htab *h)
 	return p.keep;
 }
 
+/*
+ * count_failure - an attempt counts as a failure from the moment its
+ * verification starts, and is refunded only if it succeeds: so a burst of
+ * parallel guesses is throttled as it arrives, not after the fact.
+ */
 static void count_failure(struct auth *a, const struct auth_req *r)
 {
 	struct throttle *t;
@@ -197,6 +203,16 @@ static void count_failure(struct auth *a, const struct auth_req *r)
 		t->failures++;
 	if ((t = throttle_get(a, a->by_name, r->userkey, true)) != NULL)
 		t->failures++;
+}
+
+static void refund_failure(struct auth *a, const struct auth_req *r)
+{
+	struct throttle *t;
+
+	if ((t = throttle_get(a, a->by_ip, r->ipkey, false)) != NULL && t->failures > 0)
+		t->failures--;
+	if ((t = throttle_get(a, a->by_name, r->userkey, false)) != NULL && t->failures > 0)
+		t->failures--;
 }
 
 static void digest(struct auth *a, const char *name, const char *pass,
@@ -277,8 +293,8 @@ static void finish(struct auth_req *r)
 			s = NULL;
 		}
 	}
-	if (r->result == AUTH_FAIL)
-		count_failure(a, r);
+	if (r->counted && r->result == AUTH_OK)
+		refund_failure(a, r);
 	if (!r->cancelled)
 		r->done(r->result, s, r->arg);
 	req_free(r);
@@ -357,6 +373,8 @@ struct auth_req *auth_check_password(struct auth *a, const char *user, const cha
 		r->known = false;
 		r->hashes[r->nhashes++] = xstrdup(a->dummy_hash);
 	}
+	count_failure(a, r);
+	r->counted = true;
 	workq_submit(a->wq, verify_work, verify_done, r);
 	return r;
 }

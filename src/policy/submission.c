@@ -264,6 +264,10 @@ void submission_data_write(struct submission *s, const char *p, size_t n)
 	s->size += n;
 	if (s->fail == RPL_OK && s->size > s->lim.max_size)
 		s->fail = RPL_SIZE_EXCEEDED;
+	/* RFC 6152: not even 8-bit text holds NUL, and C-string parsers downstream would
+	 * see a different message than a mail reader does */
+	if (s->fail == RPL_OK && memchr(p, '\0', n) != NULL)
+		s->fail = RPL_CONTENT_NUL;
 	if (s->fail != RPL_OK) {
 		/* refused whatever follows: keep counting, store nothing */
 		buf_release(&s->hdr);
@@ -328,6 +332,9 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 	s->cancelled = false;
 	if (s->fail == RPL_OK && s->msg && spool_msg_error(s->msg))
 		s->fail = reply_for_errno(spool_msg_error(s->msg));
+	/* the kill switch also stops the message that was in flight when it was thrown */
+	if (s->fail == RPL_OK && !source_active(s->src))
+		s->fail = RPL_SOURCE_SUSPENDED;
 	if (s->fail != RPL_OK || s->msg == NULL) {
 		s->refused = s->fail != RPL_OK ? s->fail : RPL_IO_ERROR;
 		clear_content(s);

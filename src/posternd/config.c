@@ -14,12 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "fsio.h"
 #include "log.h"
 #include "strutil.h"
 #include "xmalloc.h"
 
-enum ctype { CT_STR, CT_PATH, CT_LIST, CT_UINT, CT_SIZE, CT_DURATION, CT_LEVEL, CT_TRANSPORT };
+enum ctype {
+	CT_STR,
+	CT_PATH,
+	CT_LIST,
+	CT_ADDRS,
+	CT_UINT,
+	CT_SIZE,
+	CT_DURATION,
+	CT_LEVEL,
+	CT_TRANSPORT
+};
 
 struct ckey {
 	const char *section;
@@ -54,9 +65,9 @@ static const struct ckey keys[] = {
         {"server", "log_level", CT_LEVEL, OFF(log_level), "info", 0, 0,
          "error, warn, info or debug"},
 
-        {"smtp", "listen", CT_LIST, OFF(listen), "0.0.0.0:587", 0, 0,
+        {"smtp", "listen", CT_ADDRS, OFF(listen), "0.0.0.0:587", 0, 0,
          "submission with STARTTLS: ADDRESS:PORT list, empty for none"},
-        {"smtp", "listen_tls", CT_LIST, OFF(listen_tls), "0.0.0.0:465", 0, 0,
+        {"smtp", "listen_tls", CT_ADDRS, OFF(listen_tls), "0.0.0.0:465", 0, 0,
          "submission over implicit TLS (RFC 8314): ADDRESS:PORT list, empty for none"},
         {"smtp", "tls_cert", CT_PATH, OFF(tls_cert), "", 0, 4000,
          "certificate chain (PEM); default: STATE_DIR/tls/cert.pem"},
@@ -68,7 +79,7 @@ static const struct ckey keys[] = {
          "TLS 1.3 cipher suites"},
         {"smtp", "max_message_size", CT_SIZE, OFF(max_message_size), "25M", 1024, 64 * 1024 * 1024,
          "largest message accepted (SIZE), octets with k/M/G"},
-        {"smtp", "max_recipients", CT_UINT, OFF(max_recipients), "100", 1, 100000,
+        {"smtp", "max_recipients", CT_UINT, OFF(max_recipients), "100", 1, 10000,
          "recipients per message"},
         {"smtp", "max_header_size", CT_SIZE, OFF(max_header_size), "1M", 1024, 16 * 1024 * 1024,
          "largest header section"},
@@ -138,6 +149,8 @@ static const char *type_hint(enum ctype t)
 		return "capture";
 	case CT_LIST:
 		return "a comma-separated list";
+	case CT_ADDRS:
+		return "a list of ADDRESS:PORT such as 0.0.0.0:587 or [::]:587";
 	default:
 		return "text";
 	}
@@ -176,6 +189,7 @@ static int set_value(struct config *c, const struct ckey *k, const char *value, 
 		*(char **)field = xstrdup(value);
 		return 0;
 	}
+	case CT_ADDRS:
 	case CT_LIST: {
 		struct config_list *l = field;
 		char *copy = xstrdup(value), *save = NULL;
@@ -185,6 +199,16 @@ static int set_value(struct config *c, const struct ckey *k, const char *value, 
 		     t = strtok_r(NULL, ", \t", &save)) {
 			if (l->n == CONFIG_LIST_MAX) {
 				snprintf(msg, msglen, "at most %d entries", CONFIG_LIST_MAX);
+				r = -1;
+				break;
+			}
+			struct sockaddr_storage ss;
+			socklen_t sslen;
+			if (k->type == CT_ADDRS && addrport_parse(t, &ss, &sslen) < 0) {
+				snprintf(msg, msglen,
+				         "'%s' is not ADDRESS:PORT (numeric, such as "
+				         "0.0.0.0:587 or [::]:587)",
+				         t);
 				r = -1;
 				break;
 			}
@@ -243,7 +267,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (strcmp(keys[i].section, section) != 0 || strcmp(keys[i].name, name) != 0)
 			continue;
 		/* a repeated key is a continuation line for lists, a mistake otherwise */
-		if (p->seen[i] && keys[i].type != CT_LIST) {
+		if (p->seen[i] && keys[i].type != CT_LIST && keys[i].type != CT_ADDRS) {
 			snprintf(msg, sizeof(msg), "given more than once");
 			goto bad;
 		}
@@ -380,6 +404,7 @@ void config_free(struct config *c)
 			free(*(char **)field);
 			break;
 		case CT_LIST:
+		case CT_ADDRS:
 			list_clear(field);
 			break;
 		default:

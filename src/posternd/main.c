@@ -27,6 +27,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "cidr.h"
 #include "config.h"
 #include "fsio.h"
 #include "log.h"
@@ -73,12 +74,10 @@ static void usage(void)
 static int bind_tcp(const char *addr, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
-	int sslen = sizeof(ss), one = 1;
+	socklen_t sslen;
+	int one = 1;
 
-	memset(&ss, 0, sizeof(ss));
-	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) < 0 ||
-	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
-	    ((struct sockaddr_in *)&ss)->sin_port == 0) {
+	if (addrport_parse(addr, &ss, &sslen) < 0) {
 		snprintf(err, errlen, "[smtp] listen: '%s' is not ADDRESS:PORT", addr);
 		return -1;
 	}
@@ -90,7 +89,7 @@ static int bind_tcp(const char *addr, char *err, size_t errlen)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) < 0 || listen(fd, 1024) < 0) {
+	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, 1024) < 0) {
 		snprintf(err, errlen, "listen on %s: %s", addr, strerror(errno));
 		close(fd);
 		return -1;

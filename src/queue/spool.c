@@ -29,8 +29,13 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define SPILL_AT   (256 * 1024)
-#define MAX_QUEUED (64u * 1024 * 1024 + 1024 * 1024)
+#define SPILL_AT (256 * 1024)
+/*
+ * The largest queue file there can be: a 64 MiB message (the configuration's
+ * ceiling), its record headers, and an envelope of 10,000 recipients with
+ * ORCPT. Anything larger was never written by us.
+ */
+#define MAX_QUEUED (96u * 1024 * 1024)
 
 struct spool_msg {
 	struct spool *sp;

@@ -32,6 +32,10 @@
 /* AUTH lines carry base64 credentials (RFC 4954 4 allows them to be long) */
 #define AUTH_LINE_MAX  2048
 #define CLOSE_GRACE_MS 10000
+/* NOOP, RSET, VRFY, EXPN, HELP between two messages (Postfix's junk command limit) */
+#define JUNK_MAX 100
+/* input buffered ahead of the session: more than a line, less than a burden */
+#define INPUT_MAX (256 * 1024)
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg);
 static void send_banner(struct session *s);
@@ -48,9 +52,15 @@ void session_deadline(struct session *s, uint64_t ms)
 	evtimer_add(s->timer, &tv);
 }
 
-static void set_callbacks(struct session *s)
+/*
+ * session_attach - wire a new bufferevent to the session. While the session is
+ * busy (AUTH, commit) nothing is consumed; the high-watermark stops reading
+ * once INPUT_MAX octets wait, so a client cannot pile up memory meanwhile.
+ */
+void session_attach(struct session *s)
 {
 	bufferevent_setcb(s->bev, session_on_read, session_on_write, session_on_event, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, INPUT_MAX);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
@@ -93,7 +103,7 @@ void session_accept(struct smtpd *d, int fd, const struct sockaddr *sa, socklen_
 		return;
 	}
 	s->bev = bufferevent_socket_new(v.base, fd, BEV_OPT_DEFER_CALLBACKS);
-	set_callbacks(s);
+	session_attach(s);
 	/* data already waiting means the client spoke before our greeting */
 	char c;
 	if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
@@ -309,13 +319,28 @@ static void dispatch(struct session *s, char *line, size_t len)
 		session_fail(s, why, NULL);
 		return;
 	}
-	/* the kill switch: a suspended source's sessions end at their next command */
-	if (s->src && !source_active(s->src) && cmd.verb != SMTP_CMD_QUIT) {
-		char hex[ID_HEXLEN + 1];
-		log_warn("sess=%s smtp refuse source=%s reason=suspended", (sess_hex(s, hex), hex),
-		         s->src->name);
-		session_close(s, RPL_SOURCE_SUSPENDED, NULL);
-		return;
+	/*
+	 * The kill switch: a suspended source's sessions end at their next command,
+	 * and so do those from an address its networks no longer allow.
+	 */
+	if (s->src && cmd.verb != SMTP_CMD_QUIT) {
+		bool active = source_active(s->src);
+		if (!active || !source_allows_ip(s->src, (struct sockaddr *)&s->peer)) {
+			char hex[ID_HEXLEN + 1];
+			log_warn("sess=%s smtp refuse source=%s reason=%s", (sess_hex(s, hex), hex),
+			         s->src->name, active ? "address-not-allowed" : "suspended");
+			session_close(s, active ? RPL_IP_REFUSED : RPL_SOURCE_SUSPENDED, NULL);
+			return;
+		}
+	}
+	/* commands that move no mail forward are bounded, so an idle client cannot camp */
+	if (cmd.verb == SMTP_CMD_NOOP || cmd.verb == SMTP_CMD_RSET || cmd.verb == SMTP_CMD_VRFY ||
+	    cmd.verb == SMTP_CMD_HELP || cmd.verb == SMTP_CMD_EXPN) {
+		if (++s->junk > JUNK_MAX) {
+			session_close(s, RPL_TOO_MANY_ERRORS,
+			              "Too many commands without mail; closing");
+			return;
+		}
 	}
 	switch (cmd.verb) {
 	case SMTP_CMD_EHLO:
@@ -494,6 +519,16 @@ void session_on_event(struct bufferevent *bev, short what, void *arg)
 		log_info("sess=%s smtp tls version=%s cipher=%s", (sess_hex(s, hex), hex),
 		         s->tls_version, s->tls_cipher);
 		if (s->implicit_tls && s->state == SMTP_ST_HANDSHAKE) {
+			/* on 465 the greeting follows the handshake: the same rules apply */
+			if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
+				session_close(s, RPL_EARLY_TALKER, NULL);
+				return;
+			}
+			if (v.lim->banner_delay_ms > 0) {
+				s->state = SMTP_ST_BANNER;
+				session_deadline(s, v.lim->banner_delay_ms);
+				return;
+			}
 			send_banner(s);
 		} else {
 			/* RFC 3207 4.2: forget everything learnt before TLS; EHLO again */

@@ -74,6 +74,7 @@ struct session {
 	char auth_user[SASL_FIELD_MAX + 1];
 	unsigned auth_failures;
 	unsigned errors;
+	unsigned junk; /* commands that moved no mail, since the last message */
 
 	struct submission *sub;
 	struct data_decoder dec;
@@ -98,6 +99,7 @@ void session_reset_transaction(struct session *s);
 void session_set_source(struct session *s, struct source *src);
 /* session_fail - reply r (text or the default) and count an error; true if that closed it */
 bool session_fail(struct session *s, enum reply r, const char *text);
+void session_attach(struct session *s);
 void session_on_read(struct bufferevent *bev, void *arg);
 void session_on_write(struct bufferevent *bev, void *arg);
 void session_on_event(struct bufferevent *bev, short what, void *arg);

@@ -64,8 +64,7 @@ void session_tls_start(struct session *s)
 	s->bev_owns_fd = true;
 	bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
 	s->state = SMTP_ST_HANDSHAKE;
-	bufferevent_setcb(s->bev, session_on_read, session_on_write, session_on_event, s);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	session_attach(s);
 	session_deadline(s, v.lim->handshake_timeout_ms);
 }
 
@@ -89,6 +88,7 @@ static void auth_done(enum auth_result r, struct source *src, void *arg)
 		session_set_source(s, src);
 		s->authenticated = true;
 		session_reply(s, RPL_AUTH_OK, NULL);
+		s->junk = 0;
 		break;
 	case AUTH_FAIL:
 		if (++s->auth_failures >= v.lim->auth_max_failures) {
@@ -102,6 +102,10 @@ static void auth_done(enum auth_result r, struct source *src, void *arg)
 		if (session_fail(s, RPL_AUTH_THROTTLED, NULL))
 			return;
 		break;
+	}
+	if (smtpd_stopping(s->d)) {
+		session_close(s, RPL_SHUTDOWN, NULL);
+		return;
 	}
 	session_deadline(s, v.lim->command_timeout_ms);
 	session_resume(s);

@@ -56,6 +56,10 @@ void cmd_mail(struct session *s, const char *arg)
 		session_fail(s, RPL_SIZE_EXCEEDED, NULL);
 		return;
 	}
+	/* the limits of the moment: a reload applies from the next transaction on */
+	struct submission_limits lim = {v.lim->max_message_size, (size_t)v.lim->max_recipients,
+	                                (size_t)v.lim->max_header_size};
+	submission_set_limits(s->sub, &lim);
 	submission_set_sender(s->sub, a.addr, &mp);
 	s->smtputf8 = mp.smtputf8;
 	s->bdat_used = false;
@@ -148,6 +152,7 @@ static void committed(enum reply r, uint64_t id, void *arg)
 	id_format(id, hex);
 	if (r == RPL_QUEUED) {
 		s->nmessages++;
+		s->junk = 0;
 		const char *sender = submission_sender(s->sub);
 		log_info("msg=%s sess=%s accepted source=%s from=<%s> nrcpt=%zu size=%" PRIu64, hex,
 		         id_format(s->id, sess), s->src ? s->src->name : "-",
@@ -155,8 +160,13 @@ static void committed(enum reply r, uint64_t id, void *arg)
 		         submission_nrcpts(s->sub), submission_size(s->sub));
 		session_reply(s, RPL_QUEUED, "Ok: queued as %s", hex);
 	} else {
-		log_info("msg=%s sess=%s rejected source=%s reason=%d", hex, id_format(s->id, sess),
-		         s->src ? s->src->name : "-", reply_def(r)->code);
+		log_info("msg=%s sess=%s rejected source=%s code=%d dsn=%s", hex,
+		         id_format(s->id, sess), s->src ? s->src->name : "-", reply_def(r)->code,
+		         reply_def(r)->enh);
+		if (r == RPL_SOURCE_SUSPENDED) {
+			session_close(s, r, NULL);
+			return;
+		}
 		if (session_fail(s, r, NULL))
 			return;
 	}

@@ -1,0 +1,80 @@
+#!/bin/sh
+# run.sh BUILD VARDIR - start posternd in the foreground on a default
+# configuration under VARDIR, created on first run: a self-signed certificate,
+# the store, a demo source whose password is printed, and delivery into
+# VARDIR/capture. Ctrl-C stops it.
+set -eu
+build=$1
+var=$2
+port=${POSTERN_PORT:-2587}
+tlsport=${POSTERN_TLS_PORT:-2465}
+
+mkdir -p "$var/tls"
+var=$(cd "$var" && pwd)
+conf="$var/postern.ini"
+ctl="$build/posternctl -c $conf"
+
+if [ ! -f "$conf" ]; then
+	cat >"$conf" <<EOC
+; Postern's default configuration for 'make run' (see README.md, Configuration).
+[server]
+hostname = localhost
+user = $(id -un)
+state_dir = $var/state
+
+[smtp]
+listen = 127.0.0.1:$port
+listen_tls = 127.0.0.1:$tlsport
+tls_cert = $var/tls/cert.pem
+tls_key = $var/tls/key.pem
+
+[delivery]
+transport = capture
+capture_dir = $var/capture
+EOC
+fi
+if [ ! -f "$var/tls/cert.pem" ]; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
+		-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+		-keyout "$var/tls/key.pem" -out "$var/tls/cert.pem" 2>/dev/null
+	chmod 600 "$var/tls/key.pem"
+fi
+
+"$build/posternd" -n -c "$conf" >/dev/null
+"$build/posternd" -d -c "$conf" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 0' INT TERM
+i=0
+until $ctl status >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 $pid 2>/dev/null; then
+		echo "run.sh: posternd did not start" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+if [ ! -f "$var/demo-password" ]; then
+	$ctl source add demo >/dev/null 2>&1 || true
+	(umask 077 && $ctl source passwd demo | awk '/^new password/ {print $NF}' >"$var/demo-password")
+fi
+pw=$(cat "$var/demo-password")
+cat <<EOM
+
+  Postern is running (logs below). Submission: 127.0.0.1:$port (STARTTLS)
+  and 127.0.0.1:$tlsport (implicit TLS). Demo source: user 'demo', password '$pw'.
+
+  Send a first message:
+    swaks --server 127.0.0.1:$port --tls --auth PLAIN --auth-user demo \\
+          --auth-password '$pw' --from app@example.com --to you@example.org
+
+  or from Python:
+    /usr/bin/python3 -c "import smtplib, ssl; c = ssl.create_default_context(); \\
+      c.check_hostname = False; c.verify_mode = ssl.CERT_NONE; \\
+      s = smtplib.SMTP('127.0.0.1', $port); s.starttls(context=c); s.login('demo', '$pw'); \\
+      print(s.sendmail('app@example.com', ['you@example.org'], 'Subject: hi\\r\\n\\r\\nHello')); s.quit()"
+
+  Delivered messages appear in $var/capture/ as .eml (and .json envelopes).
+  Administer with: $ctl source list
+
+EOM
+wait $pid
