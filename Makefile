@@ -48,7 +48,8 @@ bench: build
 fuzz:
 	@scripts/deps.sh fuzz
 	@[ -f $(FUZZBUILD)/build.ninja ] || CC=clang meson setup $(FUZZBUILD) --buildtype=debug \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
+		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
+		-Dc_args=-fsanitize=fuzzer-no-link
 	ninja -C $(FUZZBUILD)
 	@tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS)
 

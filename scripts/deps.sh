@@ -9,7 +9,7 @@ set -eu
 build="meson ninja-build pkg-config gcc libc6-dev libevent-dev libssl-dev
 libsqlite3-dev libsodium-dev libinih-dev libjansson-dev openssl"
 test="libcmocka-dev python3-pytest swaks libnet-ssleay-perl sqlite3 clang-format strace"
-bench="postfix"
+bench="postfix bc"
 fuzz="clang libfuzzer-14-dev"
 
 want=""

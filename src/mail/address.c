@@ -2,6 +2,7 @@
 #include "address.h"
 
 #include <arpa/inet.h>
+#include <strings.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -176,7 +177,7 @@ static bool is_literal(const char *s, size_t n)
 		return false;
 	memcpy(tmp, s + 1, n - 2);
 	tmp[n - 2] = '\0';
-	if (strncmp(tmp, "IPv6:", 5) == 0)
+	if (strncasecmp(tmp, "IPv6:", 5) == 0)
 		return inet_pton(AF_INET6, tmp + 5, bin) == 1;
 	return inet_pton(AF_INET, tmp, bin) == 1;
 }
@@ -198,7 +199,11 @@ static int parse_mailbox(const char *s, size_t n, bool smtputf8, struct mailaddr
 	size_t dlen = n - llen - 1;
 	bool literal = dlen > 0 && dom[0] == '[';
 	if (literal ? !is_literal(dom, dlen) : !addr_is_domain(dom, dlen, smtputf8)) {
-		*why = (!smtputf8 && !is_ascii(dom, dlen)) ? RPL_NEED_SMTPUTF8 : syntax;
+		/* well-formed UTF-8 that only lacks SMTPUTF8 says so; anything else is syntax */
+		*why = (!smtputf8 && !is_ascii(dom, dlen) && utf8_valid(dom, dlen) &&
+		        addr_is_domain(dom, dlen, true))
+		               ? RPL_NEED_SMTPUTF8
+		               : syntax;
 		return -1;
 	}
 	if (!is_ascii(dom, dlen))

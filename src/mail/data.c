@@ -68,12 +68,15 @@ enum data_status data_feed(struct data_decoder *d, const char *in, size_t n, siz
 			size_t j = i;
 			while (j < n && in[j] != '\r' && in[j] != '\n')
 				j++;
-			d->line_len += j - i;
-			if (d->line_len > d->max_line) {
-				emit(d, in + span, i - span);
-				*used = i;
+			if (d->line_len + (j - i) > d->max_line) {
+				/* stop at the first octet past the limit, however the input was cut */
+				size_t ok = i + (d->max_line - d->line_len);
+				emit(d, in + span, ok - span);
+				d->line_len = d->max_line;
+				*used = ok;
 				return DATA_ERR_LONG;
 			}
+			d->line_len += j - i;
 			i = j;
 			if (i == n)
 				break;

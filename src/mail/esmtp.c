@@ -67,6 +67,19 @@ static int next_param(const char **sp, struct param *p)
 	return 1;
 }
 
+/* atom = 1*atext (RFC 5322 3.2.3) */
+static bool is_atom(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!is_alnum(c) && (c == 0 || strchr("!#$%&'*+-/=?^_`{|}~", c) == NULL))
+			return false;
+	}
+	return true;
+}
+
 bool esmtp_xtext_valid(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -235,10 +248,10 @@ int esmtp_rcpt_params(const char *s, const struct esmtp_ext *ext, struct rcpt_pa
 				return -1;
 			const char *semi = strchr(p.value, ';');
 			size_t n = strlen(p.value);
-			/* addr-type ";" xtext; only rfc822 and utf-8 addresses make sense */
+			/* addr-type ";" xtext, addr-type an atom (RFC 3461 4.2) */
 			if (!p.has_value || semi == NULL || n > ESMTP_ORCPT_MAX ||
-			    semi == p.value || !esmtp_xtext_valid(semi + 1, strlen(semi + 1)) ||
-			    semi[1] == '\0')
+			    !is_atom(p.value, (size_t)(semi - p.value)) ||
+			    !esmtp_xtext_valid(semi + 1, strlen(semi + 1)) || semi[1] == '\0')
 				return -1;
 			memcpy(out->orcpt, p.value, n + 1);
 		} else {

@@ -35,10 +35,12 @@ static void put_str(struct buf *b, enum qrec_type type, const char *s)
 
 static void put_attr(struct buf *b, const char *key, const char *value)
 {
-	char tmp[256];
-	int n = snprintf(tmp, sizeof(tmp), "%s=%s", key, value);
+	struct buf a;
 
-	qrec_put(b, QREC_ATTR, tmp, (size_t)n);
+	buf_init(&a);
+	buf_printf(&a, "%s=%s", key, value);
+	qrec_put(b, QREC_ATTR, a.data, a.len);
+	buf_release(&a);
 }
 
 void qrec_put_envelope(struct buf *b, const struct envelope *env)
@@ -159,6 +161,7 @@ int qrec_parse(const char *p, size_t n, struct qmsg *m, char *err, size_t errlen
 {
 	size_t pos = 0;
 	bool have_end = false, have_header = false, have_id = false;
+	unsigned seen = 0;
 	uint64_t v;
 
 	memset(m, 0, sizeof(*m));
@@ -269,6 +272,17 @@ int qrec_parse(const char *p, size_t n, struct qmsg *m, char *err, size_t errlen
 		if (r < 0) {
 			snprintf(err, errlen, "bad '%c' record at offset %zu", type, pos);
 			goto bad;
+		}
+		/* the envelope's single-valued records appear once: a second is corruption */
+		const char *single = memchr("ITOCGSH", h[0], 7);
+		if (single && h[0] != 0) {
+			unsigned bit = 1u << (single - "ITOCGSH");
+			if (seen & bit) {
+				snprintf(err, errlen, "record '%c' repeated at offset %zu", type,
+				         pos);
+				goto bad;
+			}
+			seen |= bit;
 		}
 		pos += QREC_HDR_LEN + len;
 	}

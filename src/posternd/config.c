@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "cidr.h"
 #include "fsio.h"
@@ -129,7 +130,8 @@ struct parse_ctx {
 	struct config *c;
 	bool seen[NKEYS];
 	char err[512];
-	int line; /* current line, counted by reader() */
+	int line;  /* current line, counted by reader() */
+	bool cont; /* it is indented: a continuation of the previous key */
 	int err_line;
 	FILE *f;
 };
@@ -267,7 +269,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (strcmp(keys[i].section, section) != 0 || strcmp(keys[i].name, name) != 0)
 			continue;
 		/* a repeated key is a continuation line for lists, a mistake otherwise */
-		if (p->seen[i] && keys[i].type != CT_LIST && keys[i].type != CT_ADDRS) {
+		bool list = keys[i].type == CT_LIST || keys[i].type == CT_ADDRS;
+		if (p->seen[i] && !(list && p->cont)) {
 			snprintf(msg, sizeof(msg), "given more than once");
 			goto bad;
 		}
@@ -300,6 +303,7 @@ static char *reader(char *str, int num, void *stream)
 
 	if (r) {
 		p->line++;
+		p->cont = r[0] == ' ' || r[0] == '\t';
 		size_t n = strlen(r);
 		if (n == (size_t)num - 1 && r[n - 1] != '\n' && p->err_line == 0) {
 			p->err_line = p->line;
@@ -361,7 +365,8 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 	int r = ini_parse_stream(reader, &p, handler, &p);
 	fclose(p.f);
 	if (r != 0 || p.err_line != 0) {
-		if (p.err_line != 0)
+		/* inih's r is the first bad line; if it precedes ours, it is a syntax error */
+		if (p.err_line != 0 && (r <= 0 || r >= p.err_line))
 			snprintf(err, errlen, "%s:%d: %s", path, p.err_line, p.err);
 		else if (r > 0)
 			snprintf(err, errlen,
@@ -387,6 +392,14 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	derive(p.c);
+	if (strlen(p.c->control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		snprintf(err, errlen,
+		         "%s: [server] control_socket: '%s' is too long for a Unix socket (set "
+		         "control_socket, or a shorter state_dir)",
+		         path, p.c->control_socket);
+		config_free(p.c);
+		return NULL;
+	}
 	return p.c;
 }
 
