@@ -17,7 +17,7 @@ all: build
 build:
 	@scripts/deps.sh build
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true
-	@ninja -C $(BUILD)
+	@ninja -C $(BUILD) posternd posternctl
 
 run: build
 	@scripts/run.sh $(BUILD) var
