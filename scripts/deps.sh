@@ -6,7 +6,7 @@
 # Without root (and without sudo) it prints what is missing and fails.
 set -eu
 
-build="meson ninja-build pkg-config gcc libc6-dev libevent-dev libssl-dev
+build="meson ninja-build pkg-config gcc libc6-dev libevent-dev libssl-dev libunbound-dev
 libsqlite3-dev libsodium-dev libinih-dev libjansson-dev openssl"
 test="libcmocka-dev python3-pytest swaks libnet-ssleay-perl sqlite3 clang-format strace"
 bench="postfix bc"

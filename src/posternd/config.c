@@ -61,7 +61,7 @@ static const struct ckey keys[] = {
          "where the store, the spool and the keys live"},
         {"server", "spool_dir", CT_PATH, OFF(spool_dir), "", 0, 4000,
          "the queue; default: STATE_DIR/spool"},
-        {"server", "control_socket", CT_PATH, OFF(control_socket), "", 0, 100,
+        {"server", "control_socket", CT_PATH, OFF(control_socket), "", 0, 4000,
          "the admin API's Unix socket; default: STATE_DIR/control.sock"},
         {"server", "log_level", CT_LEVEL, OFF(log_level), "info", 0, 0,
          "error, warn, info or debug"},
