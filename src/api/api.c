@@ -139,6 +139,10 @@ static void route(struct evhttp_request *req, void *arg)
 			status(a, req);
 		else if (nseg >= 3 && strcmp(seg[2], "sources") == 0)
 			admin_sources(a, req, seg + 3, nseg - 3);
+		else if (nseg >= 3 && strcmp(seg[2], "queue") == 0)
+			admin_queue(a, req, seg + 3, nseg - 3);
+		else if (nseg >= 3 && strcmp(seg[2], "pools") == 0)
+			admin_pools(a, req, seg + 3, nseg - 3);
 		else
 			http_error(req, 404, "not_found", "no such resource");
 	} else {

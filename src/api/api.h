@@ -15,6 +15,7 @@ struct sources;
 struct auth;
 struct spool;
 struct queue;
+struct mta;
 struct smtpd;
 
 struct api_deps {
@@ -22,6 +23,7 @@ struct api_deps {
 	struct auth *auth;
 	struct spool *spool;
 	struct queue *queue;
+	struct mta *mta;
 	struct smtpd *smtpd;
 	const char *version;
 };

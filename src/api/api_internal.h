@@ -40,5 +40,8 @@ struct evhttp_request *api_pending_done(struct api_pending *p);
 
 /* admin_sources.c */
 void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
+/* admin_queue.c */
+void admin_queue(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
+void admin_pools(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
 
 #endif

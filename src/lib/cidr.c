@@ -154,3 +154,30 @@ int addrport_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 	}
 	return -1;
 }
+
+static const char *reserved_nets[] = {
+        "0.0.0.0/8",     "10.0.0.0/8",      "100.64.0.0/10",  "127.0.0.0/8",    "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24",    "192.0.2.0/24",   "192.88.99.0/24", "192.168.0.0/16",
+        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",    "240.0.0.0/4",
+        "::/128",        "::1/128",         "100::/64",       "2001:db8::/32",  "fc00::/7",
+        "fe80::/10",     "ff00::/8",        "2001::/32",      "2002::/16",
+};
+
+bool addr_is_reserved(const struct sockaddr *sa)
+{
+	static struct cidr nets[sizeof(reserved_nets) / sizeof(reserved_nets[0])];
+	static bool ready;
+
+	if (!ready) {
+		for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+			if (cidr_parse(reserved_nets[i], &nets[i]) < 0)
+				return true;
+		ready = true;
+	}
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+		return true;
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+		if (cidr_match(&nets[i], sa))
+			return true;
+	return false;
+}

@@ -34,4 +34,13 @@ void sockaddr_key(const struct sockaddr *sa, char *dst, size_t dstlen);
 struct sockaddr_storage;
 int addrport_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
+/*
+ * addr_is_reserved - true for addresses mail must not be delivered to when a
+ * remote DNS answer named them: unspecified, loopback, private (RFC 1918, ULA),
+ * carrier-grade NAT, link-local (169.254/16, where cloud metadata services
+ * live, and fe80::/10), multicast, documentation and other special ranges.
+ * IPv4-mapped IPv6 addresses are judged as IPv4.
+ */
+bool addr_is_reserved(const struct sockaddr *sa);
+
 #endif

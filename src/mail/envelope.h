@@ -28,6 +28,8 @@ struct envelope {
 	bool smtputf8;
 	enum dsn_ret ret;
 	char *envid; /* owned, NULL if not given */
+	char *pool;  /* owned: the IP pool to send from, NULL for the default */
+	bool bulk;   /* the bulk lane: never ahead of urgent mail to the same place */
 	struct envelope_rcpt *rcpts;
 	size_t nrcpts, cap;
 };

@@ -63,6 +63,10 @@ void qrec_put_envelope(struct buf *b, const struct envelope *env)
 		put_attr(b, "ret", env->ret == DSN_RET_FULL ? "full" : "hdrs");
 	if (env->envid)
 		put_attr(b, "envid", env->envid);
+	if (env->pool)
+		put_attr(b, "pool", env->pool);
+	if (env->bulk)
+		put_attr(b, "lane", "bulk");
 	for (size_t i = 0; i < env->nrcpts; i++) {
 		const struct envelope_rcpt *r = &env->rcpts[i];
 		struct buf rb;
@@ -118,6 +122,10 @@ static int parse_attr(struct envelope *env, const char *p, size_t n)
 		env->ret = strcmp(eq, "full") == 0 ? DSN_RET_FULL : DSN_RET_HDRS;
 	else if (strcmp(s, "envid") == 0)
 		envelope_set(&env->envid, eq);
+	else if (strcmp(s, "pool") == 0)
+		envelope_set(&env->pool, eq);
+	else if (strcmp(s, "lane") == 0)
+		env->bulk = strcmp(eq, "bulk") == 0;
 	/* other keys: attributes of later versions, ignored by this one */
 	free(s);
 	return r;
@@ -184,7 +192,8 @@ int qrec_parse(const char *p, size_t n, struct qmsg *m, char *err, size_t errlen
 			snprintf(err, errlen, "not a queue file of this version");
 			goto bad;
 		}
-		if (have_header && type != QREC_BODY && type != QREC_END) {
+		/* attributes learnt from the content (lane, verdicts) may follow it */
+		if (have_header && type != QREC_BODY && type != QREC_END && type != QREC_ATTR) {
 			snprintf(err, errlen, "record '%c' after the header section", type);
 			goto bad;
 		}

@@ -6,10 +6,11 @@
  *
  *   V "POSTERN-QUEUE/1"   always first
  *   I id  T arrival-ms  O source  C client  G helo  S sender   (envelope)
- *   A "key=value"         envelope attributes (body, smtputf8, ret, envid)
+ *   A "key=value"         envelope attributes (body, smtputf8, ret, envid, pool, lane)
  *   R addr NUL notify NUL orcpt                                (each recipient)
  *   H header section      exactly one, the fields as they will be sent
  *   B body octets         zero or more, in order
+ *   A "key=value"         again, for what only the content told (lane, verdicts)
  *   E total CRC           always last: the 8-octet length of everything before
  *                         it and the CRC-32 of those octets
  *

@@ -200,6 +200,22 @@ static void flush_body(struct submission *s, bool all)
  * The header section ends at hdr[0..end); fields are complete lines. Write
  * Received + the fields + what RFC 6409 8.2/8.3 says a submission server adds.
  */
+/* X-Postern-Lane: bulk | urgent (the value after the name, colon included) */
+static void take_lane(struct submission *s, const char *v, size_t n)
+{
+	char word[16];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k + 1 < sizeof(word); i++)
+		if (v[i] != ':' && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
+			word[k++] = ascii_lower(v[i]);
+	word[k] = '\0';
+	if (strcmp(word, "bulk") == 0)
+		s->env.bulk = true;
+	else if (strcmp(word, "urgent") == 0)
+		s->env.bulk = false;
+}
+
 static void finish_header(struct submission *s, size_t end)
 {
 	struct hdr_index ix;
@@ -209,7 +225,16 @@ static void finish_header(struct submission *s, size_t end)
 	buf_init(&h);
 	buf_append(&h, s->received.data, s->received.len);
 	if (hdr_index_build(&ix, s->hdr.data, end) == 0) {
-		buf_append(&h, s->hdr.data, end);
+		for (size_t i = 0; i < ix.n; i++) {
+			const struct hdr_field *f = &ix.fields[i];
+			/* instructions to the relay are read and removed, never sent on */
+			if (hdr_name_is(&ix, f, "X-Postern-Lane")) {
+				take_lane(s, s->hdr.data + f->off + f->name_len,
+				          f->len - f->name_len);
+				continue;
+			}
+			buf_append(&h, s->hdr.data + f->off, f->len);
+		}
 		if (hdr_find(&ix, "Date") == NULL) {
 			char date[64];
 			rfc5322_date((time_t)(s->env.arrival_ms / 1000), date, sizeof(date));
@@ -342,6 +367,9 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 		return;
 	}
 	flush_body(s, true);
+	/* what the content told about the envelope, after it (qrecord.h) */
+	if (s->env.bulk)
+		qrec_put(spool_msg_buf(s->msg), QREC_ATTR, "lane=bulk", 9);
 	struct spool_msg *m = s->msg;
 	s->phase = PH_COMMIT;
 	buf_release(&s->received);

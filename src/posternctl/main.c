@@ -32,6 +32,12 @@ static void usage(void)
 	                "  source passwd NAME      a new password (the old one stops working)\n"
 	                "  source networks NAME [CIDR...]\n"
 	                "  source delete NAME\n"
+	                "  queue list [--limit N] [--offset N]\n"
+	                "  queue show ID\n"
+	                "  queue flush              try every waiting message now\n"
+	                "  queue hold ID | release ID | delete ID | bounce ID\n"
+	                "  pool list\n"
+	                "  pool spf [POOL]          the SPF record listing the sending addresses\n"
 	                "  status\n"
 	                "\n"
 	                "  -c FILE     the relay's configuration (default " DEFAULT_CONFIG "),\n"
@@ -83,6 +89,10 @@ int main(int argc, char **argv)
 		r = cmd_source(&c, nargs - 1, args + 1);
 	else if (strcmp(args[0], "status") == 0)
 		r = cmd_status(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "queue") == 0)
+		r = cmd_queue(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "pool") == 0)
+		r = cmd_pool(&c, nargs - 1, args + 1);
 	else {
 		fprintf(stderr, "posternctl: unknown noun '%s'\n", args[0]);
 		r = CTL_USAGE;

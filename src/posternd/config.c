@@ -15,7 +15,11 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
+#include "address.h"
 #include "cidr.h"
+#include "route.h"
 #include "fsio.h"
 #include "log.h"
 #include "strutil.h"
@@ -29,8 +33,11 @@ enum ctype {
 	CT_UINT,
 	CT_SIZE,
 	CT_DURATION,
+	CT_BOOL,
 	CT_LEVEL,
-	CT_TRANSPORT
+	CT_TRANSPORT,
+	CT_TLS,
+	CT_ROUTE,
 };
 
 struct ckey {
@@ -42,6 +49,20 @@ struct ckey {
 	uint64_t min, max;
 	const char *doc;
 };
+
+/* the sections whose keys are domains or names of the administrator's */
+enum mkind { MAP_ROUTES, MAP_TLS, MAP_CONCURRENCY, MAP_POOLS };
+static const struct {
+	const char *section;
+	enum mkind kind;
+	size_t offset;
+} maps[] = {
+        {"routes", MAP_ROUTES, offsetof(struct config, routes)},
+        {"tls_policy", MAP_TLS, offsetof(struct config, tls_map)},
+        {"destination_concurrency", MAP_CONCURRENCY, offsetof(struct config, concurrency_map)},
+        {"pools", MAP_POOLS, offsetof(struct config, pools)},
+};
+#define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
 #define OFF(f) offsetof(struct config, f)
 #define U64MAX UINT64_MAX
@@ -114,14 +135,52 @@ static const struct ckey keys[] = {
         {"spool", "commit_threads", CT_UINT, OFF(commit_threads), "16", 1, 256,
          "file fsyncs in flight at once (group commit)"},
 
-        {"delivery", "transport", CT_TRANSPORT, OFF(transport), "capture", 0, 0,
-         "how mail leaves: capture (write .eml files)"},
+        {"delivery", "transport", CT_TRANSPORT, OFF(transport), "mx", 0, 0,
+         "how mail leaves unless [routes] says otherwise: mx, smarthost or capture"},
         {"delivery", "capture_dir", CT_PATH, OFF(capture_dir), "", 0, 4000,
          "where the capture transport writes; default: STATE_DIR/capture"},
-        {"delivery", "concurrency", CT_UINT, OFF(delivery_concurrency), "4", 1, 1000,
-         "deliveries at once"},
-        {"delivery", "retry", CT_DURATION, OFF(retry_ms), "60s", 1, U64MAX,
-         "wait before retrying a failed delivery"},
+        {"delivery", "max_connections", CT_UINT, OFF(out_max_connections), "100", 1, 100000,
+         "outbound connections at once, in total"},
+        {"delivery", "destination_concurrency", CT_UINT, OFF(dest_concurrency), "10", 1, 1000,
+         "connections at once to one destination ([destination_concurrency] overrides)"},
+        {"delivery", "messages_per_connection", CT_UINT, OFF(msgs_per_conn), "100", 1, 100000,
+         "messages one connection carries before it closes"},
+        {"delivery", "connect_timeout", CT_DURATION, OFF(connect_timeout_ms), "30s", 1, U64MAX,
+         "time allowed to connect and for the greeting"},
+        {"delivery", "command_timeout", CT_DURATION, OFF(out_command_timeout_ms), "5m", 1, U64MAX,
+         "time allowed for each reply (RFC 5321 4.5.3.2)"},
+        {"delivery", "data_timeout", CT_DURATION, OFF(out_data_timeout_ms), "10m", 1, U64MAX,
+         "time allowed for the reply to the end of data"},
+        {"delivery", "resolver", CT_STR, OFF(resolver), "system", 1, 200,
+         "DNS: system (resolv.conf), recursive, or ADDRESS:PORT to forward to"},
+        {"delivery", "allow_private_destinations", CT_BOOL, OFF(allow_private), "no", 0, 0,
+         "deliver to MX hosts on loopback, private or link-local addresses"},
+        {"delivery", "smtp_port", CT_UINT, OFF(smtp_port), "25", 1, 65535, "the port of MX hosts"},
+        {"delivery", "tls", CT_TLS, OFF(tls_policy), "may", 0, 0,
+         "TLS unless [tls_policy] says otherwise: none, may, encrypt or verify"},
+        {"delivery", "tls_ca_file", CT_PATH, OFF(tls_ca_file), "", 0, 4000,
+         "CA certificates for verify; default: the system's"},
+        {"delivery", "smarthost", CT_ROUTE, OFF(smarthost), "", 0, 300,
+         "the relay for transport smarthost: [host]:port"},
+        {"delivery", "smarthost_tls", CT_TLS, OFF(smarthost_tls), "encrypt", 0, 0,
+         "TLS to the smarthost"},
+        {"delivery", "smarthost_user", CT_STR, OFF(smarthost_user), "", 0, 255,
+         "AUTH PLAIN user name for the smarthost (only over TLS)"},
+        {"delivery", "smarthost_password_file", CT_PATH, OFF(smarthost_password_file), "", 0, 4000,
+         "file holding the smarthost password"},
+        {"delivery", "pool", CT_STR, OFF(pool), "", 0, 63,
+         "the IP pool of sources that name none ([pools])"},
+
+        {"queue", "retry_min", CT_DURATION, OFF(retry_min_ms), "5m", 1, U64MAX,
+         "wait after the first failed attempt (doubles each time)"},
+        {"queue", "retry_max", CT_DURATION, OFF(retry_max_ms), "1h", 1, U64MAX,
+         "the longest wait between attempts"},
+        {"queue", "max_lifetime", CT_DURATION, OFF(max_lifetime_ms), "5d", 1, U64MAX,
+         "after this a message bounces"},
+        {"queue", "delay_warning", CT_DURATION, OFF(delay_warning_ms), "0", 0, U64MAX,
+         "send a delay notice after this (0: only when NOTIFY=DELAY asks, after 4h)"},
+        {"queue", "max_active", CT_UINT, OFF(max_active), "10000", 1, 1000000,
+         "messages loaded in memory at once"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -148,7 +207,11 @@ static const char *type_hint(enum ctype t)
 	case CT_LEVEL:
 		return "error, warn, info or debug";
 	case CT_TRANSPORT:
-		return "capture";
+		return "mx, smarthost or capture";
+	case CT_TLS:
+		return "none, may, encrypt or verify";
+	case CT_BOOL:
+		return "yes or no";
 	case CT_LIST:
 		return "a comma-separated list";
 	case CT_ADDRS:
@@ -239,13 +302,42 @@ static int set_value(struct config *c, const struct ckey *k, const char *value, 
 		return 0;
 	}
 	case CT_TRANSPORT:
-		if (strcmp(value, "capture") != 0) {
+	case CT_TLS: {
+		enum tls_policy tp;
+		bool ok = k->type == CT_TLS
+		                  ? tls_policy_parse(value, &tp) == 0
+		                  : (strcmp(value, "mx") == 0 || strcmp(value, "capture") == 0 ||
+		                     strcmp(value, "smarthost") == 0);
+		if (!ok) {
 			snprintf(msg, msglen, "must be %s", type_hint(k->type));
 			return -1;
 		}
 		free(*(char **)field);
 		*(char **)field = xstrdup(value);
 		return 0;
+	}
+	case CT_ROUTE: {
+		struct route_spec rs;
+		if (value[0] && (route_parse(value, &rs, msg, msglen) < 0)) {
+			return -1;
+		}
+		if (value[0] && (rs.kind != ROUTE_HOST)) {
+			snprintf(msg, msglen, "must be a host, such as [relay.example.net]:587");
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	}
+	case CT_BOOL: {
+		bool b;
+		if (parse_bool(value, &b) < 0) {
+			snprintf(msg, msglen, "'%s' is not %s", value, type_hint(k->type));
+			return -1;
+		}
+		*(bool *)field = b;
+		return 0;
+	}
 	}
 	if (r < 0) {
 		snprintf(msg, msglen, "'%s' is not %s", value, type_hint(k->type));
@@ -257,6 +349,106 @@ static int set_value(struct config *c, const struct ckey *k, const char *value, 
 		return -1;
 	}
 	*(uint64_t *)field = v;
+	return 0;
+}
+
+static bool pool_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+struct pool_check {
+	int n;
+	char *msg;
+	size_t msglen;
+	bool bad;
+};
+
+static void pool_count(const char *addr, const char *ehlo, void *arg)
+{
+	((struct pool_check *)arg)->n++;
+}
+
+int config_pool_parse(const char *value, config_pool_fn fn, void *arg, char *msg, size_t msglen)
+{
+	char *copy = xstrdup(value), *save = NULL;
+	int r = 0;
+
+	for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		char *eq = strchr(t, '=');
+		unsigned char bin[16];
+		if (eq == NULL) {
+			snprintf(msg, msglen, "'%s' is not ADDRESS=EHLO-NAME", t);
+			r = -1;
+			break;
+		}
+		*eq = '\0';
+		if (inet_pton(AF_INET, t, bin) != 1 && inet_pton(AF_INET6, t, bin) != 1) {
+			snprintf(msg, msglen, "'%s' is not an IP address", t);
+			r = -1;
+			break;
+		}
+		if (!addr_is_domain(eq + 1, strlen(eq + 1), false)) {
+			snprintf(msg, msglen, "'%s' is not a host name for EHLO", eq + 1);
+			r = -1;
+			break;
+		}
+		fn(t, eq + 1, arg);
+	}
+	free(copy);
+	return r;
+}
+
+/* one key of a free-form section: validate, then keep it with its line */
+static int map_value(struct parse_ctx *p, const enum mkind *kind, struct config_map *m,
+                     const char *name, const char *value, char *msg, size_t msglen)
+{
+	struct route_spec rs;
+	enum tls_policy tp;
+	uint64_t v;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(m->v[i].key, name) == 0) {
+			snprintf(msg, msglen, "given more than once (line %d)", m->v[i].line);
+			return -1;
+		}
+	}
+	if (*kind == MAP_POOLS) {
+		struct pool_check pc = {0, msg, msglen, false};
+		if (!pool_name_valid(name)) {
+			snprintf(msg, msglen,
+			         "a pool name is lower-case letters, digits, '-' and '_'");
+			return -1;
+		}
+		if (config_pool_parse(value, pool_count, &pc, msg, msglen) < 0)
+			return -1;
+		if (pc.n == 0) {
+			snprintf(msg, msglen, "a pool needs at least one ADDRESS=EHLO-NAME");
+			return -1;
+		}
+	} else {
+		if (!domain_pattern_valid(name)) {
+			snprintf(msg, msglen,
+			         "not a domain pattern (example.com, .example.com for its "
+			         "subdomains, "
+			         "or *)");
+			return -1;
+		}
+		if (*kind == MAP_ROUTES && route_parse(value, &rs, msg, msglen) < 0)
+			return -1;
+		if (*kind == MAP_TLS && tls_policy_parse(value, &tp) < 0) {
+			snprintf(msg, msglen, "must be none, may, encrypt or verify");
+			return -1;
+		}
+		if (*kind == MAP_CONCURRENCY && (parse_u64(value, 1000, &v) < 0 || v == 0)) {
+			snprintf(msg, msglen, "must be a number from 1 to 1000");
+			return -1;
+		}
+	}
+	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
+	m->v[m->n++] = (struct config_pair){xstrdup(name), xstrdup(value), p->line};
 	return 0;
 }
 
@@ -277,6 +469,15 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (set_value(p->c, &keys[i], value, p->seen[i], msg, sizeof(msg)) < 0)
 			goto bad;
 		p->seen[i] = true;
+		return 1;
+	}
+	for (size_t i = 0; i < NMAPS; i++) {
+		if (strcmp(maps[i].section, section) != 0)
+			continue;
+		if (map_value(p, &maps[i].kind,
+		              (struct config_map *)((char *)p->c + maps[i].offset), name, value,
+		              msg, sizeof(msg)) < 0)
+			goto bad;
 		return 1;
 	}
 	bool known_section = false;
@@ -343,6 +544,46 @@ static void derive(struct config *c)
 	}
 }
 
+/* what no single key can say wrong: keys that need each other */
+static int cross_check(const struct config *c, const char *path, char *err, size_t errlen)
+{
+	bool uses_smarthost = strcmp(c->transport, "smarthost") == 0;
+
+	for (size_t i = 0; i < c->routes.n; i++) {
+		if (strcmp(c->routes.v[i].value, "smarthost") == 0 && c->smarthost[0] == '\0') {
+			snprintf(err, errlen,
+			         "%s:%d: [routes] %s: routes to the smarthost, but [delivery] "
+			         "smarthost is not set",
+			         path, c->routes.v[i].line, c->routes.v[i].key);
+			return -1;
+		}
+	}
+	if (uses_smarthost && c->smarthost[0] == '\0') {
+		snprintf(err, errlen,
+		         "%s: [delivery] smarthost: required when transport = smarthost", path);
+		return -1;
+	}
+	if ((c->smarthost_user[0] == '\0') != (c->smarthost_password_file[0] == '\0')) {
+		snprintf(err, errlen,
+		         "%s: [delivery] smarthost_user, smarthost_password_file: give "
+		         "both or neither",
+		         path);
+		return -1;
+	}
+	if (c->pool[0]) {
+		bool found = false;
+		for (size_t i = 0; i < c->pools.n; i++)
+			if (strcmp(c->pools.v[i].key, c->pool) == 0)
+				found = true;
+		if (!found) {
+			snprintf(err, errlen, "%s: [delivery] pool: no pool named '%s' in [pools]",
+			         path, c->pool);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct config *config_load(const char *path, char *err, size_t errlen)
 {
 	struct parse_ctx p;
@@ -392,6 +633,10 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	derive(p.c);
+	if (cross_check(p.c, path, err, errlen) < 0) {
+		config_free(p.c);
+		return NULL;
+	}
 	if (strlen(p.c->control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen,
 		         "%s: [server] control_socket: '%s' is too long for a Unix socket (set "
@@ -414,6 +659,8 @@ void config_free(struct config *c)
 		case CT_PATH:
 		case CT_LEVEL:
 		case CT_TRANSPORT:
+		case CT_TLS:
+		case CT_ROUTE:
 			free(*(char **)field);
 			break;
 		case CT_LIST:
@@ -424,6 +671,14 @@ void config_free(struct config *c)
 			break;
 		}
 	}
+	for (size_t i = 0; i < NMAPS; i++) {
+		struct config_map *m = (struct config_map *)((char *)c + maps[i].offset);
+		for (size_t k = 0; k < m->n; k++) {
+			free(m->v[k].key);
+			free(m->v[k].value);
+		}
+		free(m->v);
+	}
 	free(c->path);
 	free(c);
 }
@@ -431,6 +686,15 @@ void config_free(struct config *c)
 void config_print_keys(void)
 {
 	const char *section = "";
+
+	printf("free-form sections:\n"
+	       "[routes]                   DOMAIN-PATTERN = mx | smarthost | capture | host[:port] "
+	       "| "
+	       "[host][:port]\n"
+	       "[tls_policy]               DOMAIN-PATTERN = none | may | encrypt | verify\n"
+	       "[destination_concurrency]  DOMAIN-PATTERN = connections (1-1000)\n"
+	       "[pools]                    NAME = ADDRESS=EHLO-NAME, ...\n"
+	       "(DOMAIN-PATTERN: example.com, .example.com for its subdomains, * for all)\n");
 
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (strcmp(section, keys[i].section) != 0) {

@@ -19,6 +19,17 @@ struct config_list {
 	size_t n;
 };
 
+/* a free-form section: [routes], [tls_policy], [destination_concurrency], [pools] */
+struct config_pair {
+	char *key, *value;
+	int line;
+};
+
+struct config_map {
+	struct config_pair *v;
+	size_t n;
+};
+
 struct config {
 	char *path; /* the file it came from */
 
@@ -58,11 +69,37 @@ struct config {
 	uint64_t commit_threads;
 
 	/* [delivery] */
-	char *transport;
+	char *transport; /* mx, capture or smarthost */
 	char *capture_dir;
-	uint64_t delivery_concurrency;
-	uint64_t retry_ms;
+	uint64_t out_max_connections;
+	uint64_t dest_concurrency;
+	uint64_t msgs_per_conn;
+	uint64_t connect_timeout_ms, out_command_timeout_ms, out_data_timeout_ms;
+	char *resolver;
+	bool allow_private;
+	uint64_t smtp_port;
+	char *tls_policy; /* the default: none, may, encrypt, verify */
+	char *tls_ca_file;
+	char *smarthost; /* a route: [host]:port */
+	char *smarthost_tls;
+	char *smarthost_user;
+	char *smarthost_password_file;
+	char *pool; /* the default IP pool */
+
+	/* [queue] */
+	uint64_t retry_min_ms, retry_max_ms, max_lifetime_ms, delay_warning_ms;
+	uint64_t max_active;
+
+	/* the free-form sections, in file order */
+	struct config_map routes, tls_map, concurrency_map, pools;
 };
+
+/*
+ * config_pool_parse - one [pools] value: "ADDRESS=EHLO-NAME, ADDRESS=EHLO-NAME".
+ * Calls fn for each pair; 0, or -1 with msg. Shared by the checks and posternd.
+ */
+typedef void (*config_pool_fn)(const char *addr, const char *ehlo, void *arg);
+int config_pool_parse(const char *value, config_pool_fn fn, void *arg, char *msg, size_t msglen);
 
 /*
  * config_load - parse path into a new config (caller frees with config_free).

@@ -29,6 +29,8 @@
 #include "auth.h"
 #include "cidr.h"
 #include "config.h"
+#include "delivery.h"
+#include "mta.h"
 #include "fsio.h"
 #include "log.h"
 #include "privdrop.h"
@@ -49,6 +51,7 @@ struct daemon {
 	struct event_base *base;
 	struct store *store;
 	struct sources *reg;
+	struct mta *mta;
 	struct auth *auth;
 	struct spool *spool;
 	struct queue *queue;
@@ -151,6 +154,11 @@ static void reload(struct daemon *dm)
 		SSL_CTX_free(ctx);
 	}
 	apply(dm, c);
+	struct delivery_settings ds;
+	if (delivery_settings_build(c, &ds, err, sizeof(err)) == 0) {
+		queue_set_config(dm->queue, &ds.queue);
+		delivery_settings_release(&ds);
+	}
 	if (strcmp(c->state_dir, dm->cfg->state_dir) != 0 ||
 	    strcmp(c->spool_dir, dm->cfg->spool_dir) != 0)
 		log_warn("reload: state_dir and spool_dir changes need a restart");
@@ -240,7 +248,7 @@ struct bound {
 
 static void recovered(uint64_t id, void *arg)
 {
-	queue_add(arg, id);
+	queue_recovered(arg, id);
 }
 
 static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ctl_fd, SSL_CTX *tls)
@@ -257,8 +265,13 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	if ((dm->spool = spool_open(c->spool_dir, dm->base, (int)c->commit_threads, err,
 	                            sizeof(err))) == NULL)
 		fatal("spool: %s", err);
-	struct queue_config qc = {c->capture_dir, (int)c->delivery_concurrency, c->retry_ms};
-	dm->queue = queue_new(dm->base, dm->spool, &qc);
+	struct delivery_settings ds;
+	if (delivery_settings_build(c, &ds, err, sizeof(err)) < 0)
+		fatal("%s: %s", c->path, err);
+	if ((dm->mta = mta_new(dm->base, &ds.mta, err, sizeof(err))) == NULL)
+		fatal("delivery: %s", err);
+	dm->queue = queue_new(dm->base, dm->spool, dm->mta, &ds.queue);
+	delivery_settings_release(&ds);
 	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue};
 	dm->smtpd = smtpd_new(dm->base, c->hostname, &deps);
 	smtpd_set_tls(dm->smtpd, tls);
@@ -267,19 +280,27 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		if (smtpd_listen(dm->smtpd, b[i].fd, b[i].addr, b[i].implicit_tls, err,
 		                 sizeof(err)) < 0)
 			fatal("%s", err);
-	struct api_deps ad = {dm->reg, dm->auth, dm->spool, dm->queue, dm->smtpd, POSTERN_VERSION};
+	struct api_deps ad = {dm->reg, dm->auth,  dm->spool,      dm->queue,
+	                      dm->mta, dm->smtpd, POSTERN_VERSION};
 	dm->api = api_new(dm->base, &ad);
 	if (api_listen_unix(dm->api, ctl_fd, c->control_socket, err, sizeof(err)) < 0)
 		fatal("%s", err);
 	if (spool_recover(dm->spool, recovered, dm->queue, err, sizeof(err)) < 0)
 		fatal("spool: %s", err);
+	queue_pump(dm->queue);
 }
 
 static void stop_services(struct daemon *dm)
 {
 	api_free(dm->api);
 	smtpd_free(dm->smtpd);
-	/* commits in flight finish and are queued before the queue stops */
+	/*
+	 * Deliveries in flight are cut: their messages stay queued. Then commits
+	 * in flight (submissions, bounces) finish and are handed to the stopped
+	 * queue, which leaves them in the spool for the next start.
+	 */
+	queue_stop(dm->queue);
+	mta_free(dm->mta);
 	spool_stop(dm->spool);
 	queue_free(dm->queue);
 	spool_free(dm->spool);

@@ -1,174 +1,79 @@
 /*
- * queue.c - hands spooled messages to the transport, a few at a time.
- *
- * Waiting messages are ids in a FIFO (8 octets each, nothing else in memory);
- * a delivery maps the file on a worker thread, delivers, and only then removes
- * it. A failed delivery goes back to the end of the FIFO after retry_ms.
+ * queue.c - the queue manager's core: the heap of waiting messages, loading
+ * a message into destination jobs, and deciding what happens when its
+ * attempt is over (removed, retried later, bounced, held).
  */
 #include "queue.h"
 
 #include <event2/event.h>
 #include <inttypes.h>
-#include <stdbool.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
 #include "id.h"
 #include "log.h"
-#include "spool.h"
+#include "queue_internal.h"
 #include "strutil.h"
-#include "workq.h"
 #include "xmalloc.h"
 
-struct queue {
-	struct event_base *base;
-	struct spool *sp;
-	char *capture_dir;
-	int concurrency;
-	uint64_t retry_ms;
-	struct workq *wq;
-	uint64_t *fifo; /* ring buffer of ids */
-	size_t head, len, cap;
-	int inflight;
-	bool stopping;
-	struct retry *retries; /* waiting timers, freed by queue_free */
-};
+static void on_timer(evutil_socket_t fd, short what, void *arg);
 
-struct delivery {
-	struct queue *q;
-	uint64_t id;
-	int result;
-	char err[256];
-	size_t nrcpts;
-	uint64_t size, delay_ms;
-};
-
-struct retry {
-	struct queue *q;
-	struct retry *prev, *next;
-	uint64_t id;
-	struct event *ev;
-};
-
-static void pump(struct queue *q);
-
-static void fifo_push(struct queue *q, uint64_t id)
-{
-	if (q->len == q->cap) {
-		size_t ncap = q->cap ? q->cap * 2 : 1024;
-		uint64_t *n = xmalloc(ncap * sizeof(*n));
-		for (size_t i = 0; i < q->len; i++)
-			n[i] = q->fifo[(q->head + i) % q->cap];
-		free(q->fifo);
-		q->fifo = n;
-		q->head = 0;
-		q->cap = ncap;
-	}
-	q->fifo[(q->head + q->len) % q->cap] = id;
-	q->len++;
-}
-
-static uint64_t fifo_pop(struct queue *q)
-{
-	uint64_t id = q->fifo[q->head];
-
-	q->head = (q->head + 1) % q->cap;
-	q->len--;
-	return id;
-}
-
-static void deliver_work(void *arg)
-{
-	struct delivery *d = arg;
-	struct spool_file f;
-
-	d->result = -1;
-	if (spool_load(d->q->sp, d->id, &f, d->err, sizeof(d->err)) < 0)
-		return;
-	d->nrcpts = f.msg.env.nrcpts;
-	d->size = f.msg.size;
-	d->delay_ms = now_ms() - f.msg.env.arrival_ms;
-	if (capture_deliver(d->q->capture_dir, &f.msg, d->err, sizeof(d->err)) == 0) {
-		d->result = 0;
-		if (spool_remove(d->q->sp, d->id) < 0)
-			snprintf(d->err, sizeof(d->err),
-			         "delivered but not removed from the spool");
-	}
-	spool_file_release(&f);
-}
-
-static void on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct retry *r = arg;
-	struct queue *q = r->q;
-
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		q->retries = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	fifo_push(q, r->id);
-	event_free(r->ev);
-	free(r);
-	pump(q);
-}
-
-static void deliver_done(void *arg)
-{
-	struct delivery *d = arg;
-	struct queue *q = d->q;
-	char hex[ID_HEXLEN + 1];
-
-	q->inflight--;
-	id_format(d->id, hex);
-	if (d->result == 0) {
-		log_info("msg=%s delivery relay=capture nrcpt=%zu size=%" PRIu64
-		         " delay=%.3fs status=sent",
-		         hex, d->nrcpts, d->size, (double)d->delay_ms / 1000.0);
-	} else {
-		log_warn("msg=%s delivery relay=capture status=deferred error=\"%s\"", hex, d->err);
-		if (!q->stopping) {
-			struct retry *r = xcalloc(1, sizeof(*r));
-			struct timeval tv = {(time_t)(q->retry_ms / 1000),
-			                     (suseconds_t)(q->retry_ms % 1000) * 1000};
-			r->q = q;
-			r->id = d->id;
-			r->ev = evtimer_new(q->base, on_retry, r);
-			r->next = q->retries;
-			if (r->next)
-				r->next->prev = r;
-			q->retries = r;
-			evtimer_add(r->ev, &tv);
-		}
-	}
-	free(d);
-	pump(q);
-}
-
-static void pump(struct queue *q)
-{
-	while (!q->stopping && q->len > 0 && q->inflight < q->concurrency) {
-		struct delivery *d = xcalloc(1, sizeof(*d));
-		d->q = q;
-		d->id = fifo_pop(q);
-		q->inflight++;
-		workq_submit(q->wq, deliver_work, deliver_done, d);
-	}
-}
-
-struct queue *queue_new(struct event_base *base, struct spool *sp, const struct queue_config *cfg)
+struct queue *queue_new(struct event_base *base, struct spool *sp, struct mta *mta,
+                        const struct queue_config *cfg)
 {
 	struct queue *q = xcalloc(1, sizeof(*q));
 
 	q->base = base;
 	q->sp = sp;
-	q->capture_dir = xstrdup(cfg->capture_dir);
-	q->concurrency = cfg->concurrency > 0 ? cfg->concurrency : 1;
-	q->retry_ms = cfg->retry_ms;
-	q->wq = workq_new(base, q->concurrency, "deliver");
+	q->mta = mta;
+	heap_init(&q->waiting);
+	q->held = htab_new();
+	q->active = htab_new();
+	q->dests = htab_new();
+	q->timer = evtimer_new(base, on_timer, q);
+	queue_set_config(q, cfg);
 	return q;
+}
+
+void queue_set_config(struct queue *q, const struct queue_config *cfg)
+{
+	free(q->hostname);
+	q->cfg = *cfg;
+	q->hostname = xstrdup(cfg->hostname);
+	q->cfg.hostname = q->hostname;
+	if (q->cfg.max_active < 1)
+		q->cfg.max_active = 1;
+	if (q->cfg.max_connections < 1)
+		q->cfg.max_connections = 1;
+}
+
+void queue_stop(struct queue *q)
+{
+	q->stopping = true;
+	evtimer_del(q->timer);
+}
+
+static void free_active(const char *key, void *value, void *arg)
+{
+	struct qactive *m = value;
+
+	while (m->jobs) {
+		struct qjob *j = m->jobs;
+		m->jobs = j->msg_next;
+		qjob_free(j);
+	}
+	spool_file_release(&m->file);
+	qstate_release(&m->st);
+	free(m);
+}
+
+static void free_dest(const char *key, void *value, void *arg)
+{
+	struct qdest *d = value;
+
+	event_free(d->retry);
+	free(d);
 }
 
 void queue_free(struct queue *q)
@@ -176,25 +81,316 @@ void queue_free(struct queue *q)
 	if (q == NULL)
 		return;
 	q->stopping = true;
-	workq_free(q->wq);
-	while (q->retries) {
-		struct retry *r = q->retries;
-		q->retries = r->next;
-		event_free(r->ev);
-		free(r);
-	}
-	free(q->fifo);
-	free(q->capture_dir);
+	htab_foreach(q->active, free_active, NULL);
+	htab_foreach(q->dests, free_dest, NULL);
+	htab_free(q->active);
+	htab_free(q->dests);
+	htab_free(q->held);
+	heap_release(&q->waiting);
+	event_free(q->timer);
+	free(q->hostname);
 	free(q);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	queue_pump(arg);
 }
 
 void queue_add(struct queue *q, uint64_t id)
 {
-	fifo_push(q, id);
-	pump(q);
+	heap_push(&q->waiting, now_ms(), id);
+	queue_pump(q);
+}
+
+void queue_recovered(struct queue *q, uint64_t id)
+{
+	char *text = NULL, hex[ID_HEXLEN + 1];
+	size_t len;
+	uint64_t next = 0;
+	bool held = false;
+
+	if (spool_state_read(q->sp, id, &text, &len) == 0) {
+		qstate_peek(text, len, &next, &held);
+		free(text);
+	}
+	if (held)
+		htab_put(q->held, id_format(id, hex), (void *)1);
+	else
+		heap_push(&q->waiting, next, id);
 }
 
 size_t queue_length(const struct queue *q)
 {
-	return q->len + (size_t)q->inflight;
+	return q->waiting.n + htab_count(q->held) + q->nactive;
+}
+
+uint64_t queue_backoff(const struct queue *q, uint32_t attempts)
+{
+	uint64_t d = q->cfg.retry_min_ms;
+
+	for (uint32_t i = 1; i < attempts && d < q->cfg.retry_max_ms; i++)
+		d *= 2;
+	if (d > q->cfg.retry_max_ms)
+		d = q->cfg.retry_max_ms;
+	/* +-20% jitter, so that a burst deferred together does not return together */
+	uint64_t span = d / 5;
+	if (span > 0)
+		d = d - span +
+		    randombytes_uniform((uint32_t)(span * 2 > UINT32_MAX ? UINT32_MAX : span * 2));
+	return d;
+}
+
+void queue_write_state(struct queue *q, uint64_t id, const struct qstate *st)
+{
+	struct buf b;
+	char hex[ID_HEXLEN + 1];
+
+	buf_init(&b);
+	qstate_encode(st, &b);
+	if (spool_state_write(q->sp, id, b.data, b.len) < 0)
+		log_warn("msg=%s queue state not written error=\"%m\" (it will be retried as new)",
+		         id_format(id, hex));
+	buf_release(&b);
+}
+
+/* the domain of a recipient: what follows its last '@' (domains hold none) */
+static const char *rcpt_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : addr;
+}
+
+static struct qjob *job_for(struct qactive *m, const struct mta_dest *info)
+{
+	for (struct qjob *j = m->jobs; j; j = j->msg_next)
+		if (strcmp(j->d->info.key, info->key) == 0)
+			return j;
+	struct qjob *j = xcalloc(1, sizeof(*j));
+	j->m = m;
+	j->d = qdest_get(m->q, info);
+	j->urgent = !m->file.msg.env.bulk;
+	j->rcpt = xcalloc(m->file.msg.env.nrcpts, sizeof(*j->rcpt));
+	j->res = xcalloc(m->file.msg.env.nrcpts, sizeof(*j->res));
+	j->mm.msg = &m->file.msg;
+	j->mm.rcpt = j->rcpt;
+	j->mm.res = j->res;
+	j->msg_next = m->jobs;
+	m->jobs = j;
+	m->jobs_out++;
+	return j;
+}
+
+/* load a message and hand its pending recipients to their destinations */
+static void activate(struct queue *q, uint64_t id)
+{
+	char hex[ID_HEXLEN + 1], err[256], *text = NULL;
+	size_t len;
+	struct qactive *m = xcalloc(1, sizeof(*m));
+
+	id_format(id, hex);
+	m->q = q;
+	m->id = id;
+	if (spool_load(q->sp, id, &m->file, err, sizeof(err)) < 0) {
+		/* deleted meanwhile, or damaged since start-up: nothing to deliver */
+		log_warn("msg=%s queue cannot load error=\"%s\"", hex, err);
+		free(m);
+		return;
+	}
+	const struct envelope *env = &m->file.msg.env;
+	if (spool_state_read(q->sp, id, &text, &len) == 0) {
+		if (qstate_decode(text, len, env->nrcpts, &m->st, err, sizeof(err)) < 0)
+			log_warn("msg=%s queue state unreadable error=\"%s\" action=retry-all", hex,
+			         err);
+		free(text);
+	} else {
+		qstate_init(&m->st, env->nrcpts);
+	}
+	if (m->st.first_ms == 0)
+		m->st.first_ms = now_ms();
+	htab_put(q->active, hex, m);
+	q->nactive++;
+	if (m->st.held) {
+		m->action = QACT_HOLD;
+		qactive_finish(m);
+		return;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		struct mta_dest info;
+		if (m->st.rcpts[i].status != RCPT_PENDING)
+			continue;
+		mta_destination(q->mta, rcpt_domain(env->rcpts[i].addr), env->pool ? env->pool : "",
+		                &info);
+		struct qjob *j = job_for(m, &info);
+		j->rcpt[j->mm.nrcpt++] = i;
+	}
+	if (m->jobs_out == 0) {
+		/* every recipient was already final: only the end is left to do */
+		qactive_finish(m);
+		return;
+	}
+	/*
+	 * Pumping may complete jobs (a destination that is down fails them at
+	 * once) and with the last one release m: note the destinations first.
+	 */
+	size_t nd = 0;
+	struct qdest **ds = xcalloc((size_t)m->jobs_out, sizeof(*ds));
+	for (struct qjob *j = m->jobs; j; j = j->msg_next) {
+		qdest_enqueue(j->d, j);
+		ds[nd++] = j->d;
+	}
+	for (size_t i = 0; i < nd; i++)
+		qdest_pump(ds[i]);
+	for (size_t i = 0; i < nd; i++)
+		qdest_maybe_free(ds[i]);
+	free(ds);
+}
+
+void queue_pump(struct queue *q)
+{
+	struct heap_item it;
+	char hex[ID_HEXLEN + 1];
+
+	if (q->stopping || q->pumping)
+		return;
+	q->pumping = true;
+	uint64_t now = now_ms();
+	while ((int)q->nactive < q->cfg.max_active && heap_peek(&q->waiting) &&
+	       heap_peek(&q->waiting)->key <= now) {
+		heap_pop(&q->waiting, &it);
+		id_format(it.value, hex);
+		/* an id may be here twice (a release while it waited): load it once */
+		if (htab_get(q->active, hex) || htab_get(q->held, hex))
+			continue;
+		activate(q, it.value);
+	}
+	q->pumping = false;
+	evtimer_del(q->timer);
+	const struct heap_item *top = heap_peek(&q->waiting);
+	if (top && (int)q->nactive < q->cfg.max_active) {
+		uint64_t wait = top->key > now ? top->key - now : 0;
+		struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
+		evtimer_add(q->timer, &tv);
+	}
+}
+
+static void release_active(struct qactive *m)
+{
+	struct queue *q = m->q;
+	char hex[ID_HEXLEN + 1];
+
+	htab_del(q->active, id_format(m->id, hex));
+	q->nactive--;
+	spool_file_release(&m->file);
+	qstate_release(&m->st);
+	free(m);
+}
+
+static void remove_files(struct queue *q, uint64_t id)
+{
+	spool_state_remove(q->sp, id);
+	spool_remove(q->sp, id);
+}
+
+static void count(const struct qactive *m, size_t *pending, size_t *failed)
+{
+	*pending = *failed = 0;
+	for (size_t i = 0; i < m->st.nrcpts; i++) {
+		if (m->st.rcpts[i].status == RCPT_PENDING)
+			(*pending)++;
+		else if (m->st.rcpts[i].status == RCPT_FAILED)
+			(*failed)++;
+	}
+}
+
+/* fail every pending recipient with dsn and text (expiry, administrator) */
+static void fail_pending(struct qactive *m, const char *dsn, const char *text)
+{
+	for (size_t i = 0; i < m->st.nrcpts; i++) {
+		struct qstate_rcpt *r = &m->st.rcpts[i];
+		if (r->status != RCPT_PENDING)
+			continue;
+		char both[2 * QSTATE_REPLY_MAX]; /* cut to size by qstate_set_reply */
+		if (r->reply[0])
+			snprintf(both, sizeof(both), "%s; last attempt: %s", text, r->reply);
+		else
+			snprintf(both, sizeof(both), "%s", text);
+		qstate_set_reply(r, 0, dsn, r->relay, both);
+		r->status = RCPT_FAILED;
+	}
+}
+
+void qactive_finish(struct qactive *m)
+{
+	struct queue *q = m->q;
+	char hex[ID_HEXLEN + 1];
+	size_t pending, failed;
+	uint64_t now = now_ms();
+
+	id_format(m->id, hex);
+	switch (m->action) {
+	case QACT_DELETE:
+		remove_files(q, m->id);
+		log_info("msg=%s queue deleted by=admin", hex);
+		release_active(m);
+		queue_pump(q);
+		return;
+	case QACT_HOLD:
+		m->st.held = true;
+		queue_write_state(q, m->id, &m->st);
+		htab_put(q->held, hex, (void *)1);
+		log_info("msg=%s queue held", hex);
+		release_active(m);
+		queue_pump(q);
+		return;
+	case QACT_BOUNCE:
+		fail_pending(m, "5.0.0", "returned by the administrator");
+		break;
+	case QACT_NONE:
+		break;
+	}
+	count(m, &pending, &failed);
+	if (pending > 0 && now - m->file.msg.env.arrival_ms >= q->cfg.max_lifetime_ms) {
+		fail_pending(m, "4.4.7", "delivery time expired");
+		log_info("msg=%s queue expired pending=%zu", hex, pending);
+		pending = 0;
+	}
+	if (pending == 0) {
+		/* final: notify (the DSN is committed before this one goes), then remove */
+		bounce_notify(q, m, true);
+		return;
+	}
+	m->st.attempts++;
+	m->st.last_ms = now;
+	m->st.next_ms = now + queue_backoff(q, m->st.attempts);
+	bounce_notify(q, m, false);
+	queue_write_state(q, m->id, &m->st);
+	heap_push(&q->waiting, m->st.next_ms, m->id);
+	log_info("msg=%s queue deferred pending=%zu attempts=%" PRIu32 " next_in=%.0fs", hex,
+	         pending, m->st.attempts, (double)(m->st.next_ms - now) / 1000.0);
+	release_active(m);
+	queue_pump(q);
+}
+
+void bounce_done(struct qactive *m, bool ok)
+{
+	struct queue *q = m->q;
+	char hex[ID_HEXLEN + 1];
+
+	id_format(m->id, hex);
+	if (!ok) {
+		/* the bounce could not be stored: keep the message and try again later */
+		m->st.next_ms = now_ms() + q->cfg.retry_min_ms;
+		queue_write_state(q, m->id, &m->st);
+		heap_push(&q->waiting, m->st.next_ms, m->id);
+		log_warn("msg=%s queue bounce not stored action=retry-later", hex);
+		release_active(m);
+		queue_pump(q);
+		return;
+	}
+	remove_files(q, m->id);
+	log_info("msg=%s queue removed", hex);
+	release_active(m);
+	queue_pump(q);
 }

@@ -1,32 +1,95 @@
 /*
- * queue.h - the queue manager: takes committed messages from the spool and
- * hands them to the transport, removing each from the spool only after it was
- * delivered. This first version knows one transport, capture; the delivery
- * engine (routes, MX, retries) grows here.
+ * queue.h - the queue manager: schedules spooled messages for delivery.
+ *
+ * Waiting messages cost 16 octets each (a heap of next-attempt time and id);
+ * only up to max_active messages are loaded at once, grouped by destination
+ * into jobs that connections pull, urgent lane first. After every attempt the
+ * message's state file records each recipient's outcome; a message leaves
+ * the spool only when every recipient is final, after its bounce (DSN) has
+ * been committed. Retries back off exponentially with jitter up to
+ * max_lifetime, after which the message bounces.
  */
 #ifndef POSTERN_QUEUE_H
 #define POSTERN_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
 struct spool;
+struct mta;
 
 struct queue_config {
-	const char *capture_dir; /* copied */
-	int concurrency;         /* deliveries at once */
-	uint64_t retry_ms;       /* wait after a failed attempt */
+	const char *hostname; /* Reporting-MTA of DSNs, and their From */
+	int max_active;       /* messages loaded at once */
+	int max_connections;  /* outbound connections in total */
+	uint64_t retry_min_ms, retry_max_ms;
+	uint64_t max_lifetime_ms;
+	uint64_t delay_warning_ms; /* 0: delay notices only for NOTIFY=DELAY */
 };
 
 struct queue;
 
-/* queue_new - sp is borrowed and must outlive the queue. */
-struct queue *queue_new(struct event_base *base, struct spool *sp, const struct queue_config *cfg);
-/* queue_free - waits for deliveries in progress. */
+/* queue_new - sp and mta are borrowed and must outlive the queue. */
+struct queue *queue_new(struct event_base *base, struct spool *sp, struct mta *mta,
+                        const struct queue_config *cfg);
+void queue_set_config(struct queue *q, const struct queue_config *cfg);
+/* queue_stop - start no delivery and no connection from now on (before mta_free). */
+void queue_stop(struct queue *q);
 void queue_free(struct queue *q);
-/* queue_add - a message that is durable in the spool. */
+
+/* queue_add - a message just committed: try it now. */
 void queue_add(struct queue *q, uint64_t id);
+/* queue_pump - load what is due (after start-up, when every message was recovered). */
+void queue_pump(struct queue *q);
+/* queue_recovered - a message found at start-up: its state file says when. */
+void queue_recovered(struct queue *q, uint64_t id);
+
 size_t queue_length(const struct queue *q);
+
+/* -- administration ---------------------------------------------------------- */
+
+#define QUEUE_NOTFOUND 1
+
+struct queue_entry {
+	uint64_t id;
+	uint64_t arrival_ms;
+	uint64_t size;
+	char sender[256];
+	char source[65];
+	size_t nrcpts, pending;
+	uint32_t attempts;
+	uint64_t next_ms;
+	bool held, active, bulk;
+	char last_reply[400]; /* of the first pending recipient */
+};
+
+/* queue_list - up to limit entries from offset, oldest first; *total is the queue length. */
+size_t queue_list(struct queue *q, size_t offset, size_t limit, struct queue_entry *out,
+                  size_t *total);
+/* queue_get - one message; 0 or QUEUE_NOTFOUND. */
+int queue_get(struct queue *q, uint64_t id, struct queue_entry *out);
+
+/* the recipients of one message, for "queue show" */
+struct queue_rcpt_info {
+	char addr[256];
+	const char *status; /* pending, sent, failed */
+	int code;
+	char dsn[16];
+	char relay[300];
+	char reply[400];
+};
+/* queue_rcpts - fills up to cap recipients; returns how many the message has, or -1. */
+long queue_rcpts(struct queue *q, uint64_t id, struct queue_rcpt_info *out, size_t cap);
+
+/* each returns 0 or QUEUE_NOTFOUND; a message being delivered is acted on when its
+ * current attempt ends */
+int queue_hold(struct queue *q, uint64_t id);
+int queue_release(struct queue *q, uint64_t id);
+int queue_delete(struct queue *q, uint64_t id);
+int queue_bounce(struct queue *q, uint64_t id);
+/* queue_flush - every waiting message (and every failing destination) is tried now */
+size_t queue_flush(struct queue *q);
 
 #endif

@@ -56,7 +56,7 @@ struct mlist {
 };
 
 struct spool {
-	char *dir, *tmpdir, *queuedir, *corruptdir;
+	char *dir, *tmpdir, *queuedir, *corruptdir, *statedir;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct mlist todo, synced, finished;
@@ -258,13 +258,16 @@ struct spool *spool_open(const char *dir, struct event_base *base, int threads, 
 	sp->tmpdir = xasprintf("%s/tmp", dir);
 	sp->queuedir = xasprintf("%s/queue", dir);
 	sp->corruptdir = xasprintf("%s/corrupt", dir);
-	if (mkdir_p(sp->tmpdir, 0700, err, errlen) < 0 ||
+	sp->statedir = xasprintf("%s/state", dir);
+	if (mkdir_p(sp->statedir, 0700, err, errlen) < 0 ||
+	    mkdir_p(sp->tmpdir, 0700, err, errlen) < 0 ||
 	    mkdir_p(sp->queuedir, 0700, err, errlen) < 0 ||
 	    mkdir_p(sp->corruptdir, 0700, err, errlen) < 0) {
 		free(sp->dir);
 		free(sp->tmpdir);
 		free(sp->queuedir);
 		free(sp->corruptdir);
+		free(sp->statedir);
 		free(sp);
 		return NULL;
 	}
@@ -307,6 +310,7 @@ void spool_free(struct spool *sp)
 	free(sp->tmpdir);
 	free(sp->queuedir);
 	free(sp->corruptdir);
+	free(sp->statedir);
 	free(sp);
 }
 
@@ -419,6 +423,27 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* state files whose message is gone, and half-written ones, are removed */
+static void sweep_state(struct spool *sp, const uint64_t *ids, size_t n)
+{
+	DIR *d = opendir(sp->statedir);
+	struct dirent *de;
+	char path[4096];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t id;
+		if (de->d_name[0] == '.')
+			continue;
+		if (id_parse(de->d_name, &id) && bsearch(&id, ids, n, sizeof(*ids), cmp_id))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", sp->statedir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
 int spool_recover(struct spool *sp, spool_found_fn fn, void *arg, char *err, size_t errlen)
 {
 	DIR *d;
@@ -462,6 +487,7 @@ int spool_recover(struct spool *sp, spool_found_fn fn, void *arg, char *err, siz
 	/* oldest first, so a restart keeps arrival order */
 	if (n > 1)
 		qsort(ids, n, sizeof(*ids), cmp_id);
+	sweep_state(sp, ids, n);
 	for (size_t i = 0; i < n; i++)
 		fn(ids[i], arg);
 	free(ids);
@@ -522,4 +548,47 @@ int spool_remove(struct spool *sp, uint64_t id)
 void spool_get_stats(struct spool *sp, struct spool_stats *out)
 {
 	*out = sp->stats;
+}
+
+static void state_path(const struct spool *sp, uint64_t id, char *dst, size_t n)
+{
+	char hex[ID_HEXLEN + 1];
+
+	snprintf(dst, n, "%s/%s", sp->statedir, id_format(id, hex));
+}
+
+int spool_state_read(struct spool *sp, uint64_t id, char **out, size_t *len)
+{
+	char path[4096], err[256];
+
+	state_path(sp, id, path, sizeof(path));
+	return file_read(path, 1024 * 1024 * 16, out, len, err, sizeof(err));
+}
+
+int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n)
+{
+	char path[4096], tmp[4200];
+
+	state_path(sp, id, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, p, n) < 0 || close(fd) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+void spool_state_remove(struct spool *sp, uint64_t id)
+{
+	char path[4096];
+
+	state_path(sp, id, path, sizeof(path));
+	unlink(path);
 }

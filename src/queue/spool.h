@@ -4,6 +4,7 @@
  *   <dir>/tmp/<id>      being written; removed at start-up
  *   <dir>/queue/<id>    committed: durable, complete, self-validating (qrecord.h)
  *   <dir>/corrupt/<id>  found invalid at start-up, moved aside for a human
+ *   <dir>/state/<id>    delivery state of queue/<id> (qstate.h), if tried before
  *
  * A message is written into memory first and spilled to tmp/ only when large.
  * spool_msg_commit() hands it to the commit threads, which write, fsync,
@@ -74,6 +75,15 @@ int spool_load(struct spool *sp, uint64_t id, struct spool_file *f, char *err, s
 void spool_file_release(struct spool_file *f);
 /* spool_remove - delete queue/<id> once every recipient is final. Blocking. */
 int spool_remove(struct spool *sp, uint64_t id);
+
+/*
+ * Delivery state files (qstate.h), state/<id>: written atomically after each
+ * attempt but not fsynced (losing one repeats recipients, never loses mail).
+ * Blocking, small. spool_state_read returns -1 if there is none.
+ */
+int spool_state_read(struct spool *sp, uint64_t id, char **out, size_t *len);
+int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n);
+void spool_state_remove(struct spool *sp, uint64_t id);
 
 struct spool_stats {
 	uint64_t commits, failures, dir_syncs;

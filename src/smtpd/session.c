@@ -294,6 +294,7 @@ static void cmd_helo(struct session *s, const char *arg, bool ehlo)
 	ext[n++] = "ENHANCEDSTATUSCODES";
 	ext[n++] = "SMTPUTF8";
 	ext[n++] = "CHUNKING";
+	ext[n++] = "DSN";
 	if (!s->tls && v.tls)
 		ext[n++] = "STARTTLS";
 	/* AUTH only over TLS: never offered, never accepted in the clear */

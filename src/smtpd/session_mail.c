@@ -18,7 +18,7 @@
 #include "strutil.h"
 #include "submission.h"
 
-static const struct esmtp_ext ext = {.smtputf8 = true, .eightbit = true, .dsn = false};
+static const struct esmtp_ext ext = {.smtputf8 = true, .eightbit = true, .dsn = true};
 
 void cmd_mail(struct session *s, const char *arg)
 {

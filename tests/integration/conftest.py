@@ -61,7 +61,8 @@ def certdir():
 class Relay:
     """A posternd process with its own configuration, state and ports."""
 
-    def __init__(self, base, certdir, smtp=None, server=None, delivery=None, extra=""):
+    def __init__(self, base, certdir, smtp=None, server=None, delivery=None, queue=None,
+                 extra=""):
         self.base = base
         base.mkdir(parents=True, exist_ok=True)
         os.chmod(base, 0o755)
@@ -86,11 +87,13 @@ class Relay:
         if self.user:
             server_keys["user"] = self.user
         server_keys.update(server or {})
-        delivery_keys = {"capture_dir": str(self.capture), "retry": "1s"}
+        delivery_keys = {"transport": "capture", "capture_dir": str(self.capture)}
         delivery_keys.update(delivery or {})
+        queue_keys = {"retry_min": "1s", "retry_max": "2s"}
+        queue_keys.update(queue or {})
         text = ""
         for section, keys in (("server", server_keys), ("smtp", smtp_keys),
-                              ("delivery", delivery_keys)):
+                              ("delivery", delivery_keys), ("queue", queue_keys)):
             text += f"[{section}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
         self.conf.write_text(text + extra)
 

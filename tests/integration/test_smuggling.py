@@ -192,7 +192,10 @@ def test_talking_before_the_banner(make_relay):
     ("MAIL FROM:<app@example.com> SIZE=abc", (501, "5.5.4")),
     ("MAIL FROM:<app@example.com> SIZE=99999999999999999999999", (501, "5.5.4")),
     ("MAIL FROM:<app@example.com> SMTPUTF8=yes", (501, "5.5.4")),
-    ("MAIL FROM:<app@example.com> RET=FULL", (555, "5.5.4")),         # DSN not offered
+    ("MAIL FROM:<app@example.com> RET=PARTIAL", (501, "5.5.4")),
+    ("MAIL FROM:<app@example.com> RET=FULL RET=HDRS", (501, "5.5.4")),
+    ("MAIL FROM:<app@example.com> ENVID=a=b", (501, "5.5.4")),
+    ("MAIL FROM:<app@example.com> ENVID=" + "x" * 101, (501, "5.5.4")),
     ("MAIL FROM:<app@example.com>SIZE=10", (501, "5.5.4")),           # no space
     ("MAIL FROM:<app@example.com> SIZE=999999999", (552, "5.3.4")),  # above the limit
     ("MAIL TO:<app@example.com>", (501, "5.5.4")),
@@ -219,7 +222,9 @@ def test_hostile_mail_from(legacy, cmd, expect):
     ("RCPT TO:<example.org!user@relay.test>", (553, "5.1.3")),
     ("RCPT TO:<user@[999.1.1.1]>", (501, "5.1.3")),
     ("RCPT TO:<user@[tag:foo]>", (501, "5.1.3")),
-    ("RCPT TO:<user@example.org> NOTIFY=SUCCESS", (555, "5.5.4")),
+    ("RCPT TO:<user@example.org> NOTIFY=NEVER,SUCCESS", (501, "5.5.4")),
+    ("RCPT TO:<user@example.org> NOTIFY=SOMETIMES", (501, "5.5.4")),
+    ("RCPT TO:<user@example.org> ORCPT=no-semicolon", (501, "5.5.4")),
     ("RCPT TO:<user@example.org> FOO", (555, "5.5.4")),
     ("RCPT TO:<us\x01er@example.org>", (500, "5.5.2")),
     ("RCPT FROM:<user@example.org>", (501, "5.5.4")),

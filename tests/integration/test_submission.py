@@ -144,7 +144,8 @@ def test_ehlo_extensions_before_and_after_tls(relay):
     lines = [l[4:] for l in text.split("\n")]
     assert lines[0].startswith("relay.test")
     assert set(lines[1:]) == {"PIPELINING", "SIZE 26214400", "8BITMIME",
-                              "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "STARTTLS"}
+                              "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "DSN",
+                              "STARTTLS"}
     assert r.cmd("STARTTLS")[0] == 220
     r.starttls()
     code, text = r.cmd("EHLO client.test")

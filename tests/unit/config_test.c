@@ -184,7 +184,32 @@ static const struct row rows[] = {
         BAD(H "[smtp]\nmax_errors = 5 # five\n", 4, "'5 # five' is not a whole number"),
         BAD(H "[server]\nlog_level = verbose\n", 4, "[server] log_level",
             "must be error, warn, info or debug"),
-        BAD(H "[delivery]\ntransport = smtp\n", 4, "[delivery] transport", "must be capture"),
+        BAD(H "[delivery]\ntransport = smtp\n", 4, "[delivery] transport",
+            "must be mx, smarthost or capture"),
+        BAD(H "[delivery]\ntls = sometimes\n", 4, "[delivery] tls",
+            "must be none, may, encrypt or verify"),
+        BAD(H "[delivery]\nallow_private_destinations = maybe\n", 4,
+            "[delivery] allow_private_destinations", "is not yes or no"),
+        BAD(H "[delivery]\nsmarthost = mx\n", 4, "[delivery] smarthost", "must be a host"),
+        BAD(H "[delivery]\nsmarthost = [relay.example:99999\n", 4, "[delivery] smarthost",
+            "unbalanced"),
+        BAD(H "[routes]\nexample.com = [relay.example]:0\n", 4, "[routes] example.com",
+            "port must be 1 to 65535"),
+        BAD(H "[routes]\nexa mple.com = mx\n", 4, "[routes] exa mple.com", "not a domain pattern"),
+        BAD(H "[routes]\nexample.com = mx\nexample.com = capture\n", 5, "[routes] example.com",
+            "given more than once (line 4)"),
+        BAD(H "[routes]\nexample.com = smarthost\n", 4, "[routes] example.com",
+            "[delivery] smarthost is not set"),
+        BAD(H "[tls_policy]\n.example.com = always\n", 4, "[tls_policy] .example.com",
+            "must be none, may, encrypt or verify"),
+        BAD(H "[destination_concurrency]\ngmail.com = 0\n", 4,
+            "[destination_concurrency] gmail.com", "from 1 to 1000"),
+        BAD(H "[pools]\nBulk = 192.0.2.1=out.example.com\n", 4, "[pools] Bulk", "pool name"),
+        BAD(H "[pools]\nbulk = 192.0.2.1\n", 4, "[pools] bulk", "not ADDRESS=EHLO-NAME"),
+        BAD(H "[pools]\nbulk = 192.0.2.300=out.example.com\n", 4, "[pools] bulk",
+            "not an IP address"),
+        BAD(H "[pools]\nbulk = 192.0.2.1=out..example.com\n", 4, "[pools] bulk",
+            "not a host name for EHLO"),
         BAD("[server]\nhostname =\n", 2, "[server] hostname", "must be 1 to 253 characters"),
         BAD("[server]\nhostname = a\x01"
             "b\n",
@@ -216,7 +241,8 @@ static const struct row rows[] = {
         BAD(H "[smtp]\ncommand_timeout = 0\n", 4, "out of range"),
         BAD(H "[smtp]\nauth_failure_window = 999ms\n", 4, "out of range"),
         BAD(H "[spool]\ncommit_threads = 0\n", 4, "[spool] commit_threads", "out of range"),
-        BAD(H "[delivery]\nconcurrency = 1001\n", 4, "[delivery] concurrency", "out of range"),
+        BAD(H "[delivery]\ndestination_concurrency = 1001\n", 4,
+            "[delivery] destination_concurrency", "out of range"),
 
         /* required, twice, no listener */
         BAD("[smtp]\nmax_errors = 5\n", 0, "[server] hostname", "required"),
@@ -401,10 +427,28 @@ static void test_defaults(void **state)
 	assert_int_equal(c->auth_cache_ttl_ms, 5 * 60 * 1000);
 	assert_int_equal(c->auth_threads, 2);
 	assert_int_equal(c->commit_threads, 16);
-	assert_string_equal(c->transport, "capture");
+	assert_string_equal(c->transport, "mx");
 	assert_string_equal(c->capture_dir, "/var/lib/postern/capture");
-	assert_int_equal(c->delivery_concurrency, 4);
-	assert_int_equal(c->retry_ms, 60 * 1000);
+	assert_int_equal(c->out_max_connections, 100);
+	assert_int_equal(c->dest_concurrency, 10);
+	assert_int_equal(c->msgs_per_conn, 100);
+	assert_int_equal(c->connect_timeout_ms, 30 * 1000);
+	assert_int_equal(c->out_command_timeout_ms, 5 * 60 * 1000);
+	assert_int_equal(c->out_data_timeout_ms, 10 * 60 * 1000);
+	assert_string_equal(c->resolver, "system");
+	assert_false(c->allow_private);
+	assert_int_equal(c->smtp_port, 25);
+	assert_string_equal(c->tls_policy, "may");
+	assert_string_equal(c->smarthost, "");
+	assert_string_equal(c->smarthost_tls, "encrypt");
+	assert_string_equal(c->pool, "");
+	assert_int_equal(c->retry_min_ms, 5 * 60 * 1000);
+	assert_int_equal(c->retry_max_ms, 60 * 60 * 1000);
+	assert_int_equal(c->max_lifetime_ms, 5ULL * 24 * 3600 * 1000);
+	assert_int_equal(c->delay_warning_ms, 0);
+	assert_int_equal(c->max_active, 10000);
+	assert_int_equal(c->routes.n, 0);
+	assert_int_equal(c->pools.n, 0);
 	config_free(c);
 }
 

@@ -1,0 +1,1012 @@
+/*
+ * smtp_client.c - one outbound SMTP connection: resolve, connect (bound to a
+ * pool address), greeting, EHLO, STARTTLS per policy, AUTH to a smarthost,
+ * then as many transactions as the queue feeds it, pipelined when the server
+ * allows, and QUIT.
+ *
+ * Server replies are read line by line with a bound on each line and on the
+ * lines of a reply; bytes a server sends before the TLS handshake are thrown
+ * away; a policy that requires TLS never falls back to plain text. A failure
+ * before the first message tries the next address; after it, the message in
+ * flight is deferred (a duplicate is possible, a loss is not).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "cidr.h"
+#include "id.h"
+#include "log.h"
+#include "mta_internal.h"
+#include "smtp_reply.h"
+#include "strutil.h"
+#include "xmalloc.h"
+
+enum cstate {
+	C_RESOLVE,
+	C_CONNECT,
+	C_BANNER,
+	C_EHLO,
+	C_HELO,
+	C_STARTTLS,
+	C_HANDSHAKE,
+	C_AUTH,
+	C_READY,
+	C_MAIL,
+	C_RCPT,
+	C_DATA,
+	C_BODY,
+	C_DOT,
+	C_RSET,
+	C_QUIT,
+	C_DEAD, /* ended; freed from its timer, never inside a callback */
+};
+
+#define BODY_CHUNK (64 * 1024)
+
+struct conn {
+	struct mta *m;
+	struct conn *prev, *next;
+	uint64_t id;
+	struct mta_dest d;
+	struct mta_feed feed;
+	enum cstate state;
+	struct resolve_req *rr;
+	struct resolve_result targets;
+	size_t cur;       /* target being tried */
+	bool plain_retry; /* "may": this target again, without TLS */
+	int fd;
+	struct bufferevent *bev;
+	bool tls;
+	char tls_version[32], tls_cipher[64];
+	struct event *timer;
+	struct smtp_reply reply;
+	struct smtp_caps caps;
+	const struct mta_pool_addr *bind;
+	const char *ehlo_name;
+	char relay[300];
+	struct mta_result fail; /* why the connection could not be used */
+	bool carried;           /* at least one message was taken */
+	unsigned msgs;
+
+	/* the transaction in flight */
+	struct mta_msg *msg;
+	size_t rcpt_sent, rcpt_replied, accepted;
+	bool mail_ok;
+	struct mta_result mail_res;
+	size_t span;     /* body streaming: which span (0 header, 1 separator, 2.. body) */
+	size_t span_off; /* offset in it */
+	bool at_bol;     /* the next octet starts a line (dot-stuffing) */
+};
+
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+static void next_target(struct conn *c);
+static void start_transaction(struct conn *c);
+
+static void deadline(struct conn *c, uint64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+	evtimer_add(c->timer, &tv);
+}
+
+static void cmd(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cmd(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
+	va_end(ap);
+	evbuffer_add(bufferevent_get_output(c->bev), "\r\n", 2);
+}
+
+static void drop_socket(struct conn *c)
+{
+	if (c->bev) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+	/* a TLS bufferevent closes the descriptor itself (BEV_OPT_CLOSE_ON_FREE) */
+	if (c->fd >= 0 && !c->tls)
+		close(c->fd);
+	c->fd = -1;
+	c->tls = false;
+}
+
+static void conn_free(struct conn *c)
+{
+	struct mta *m = c->m;
+
+	resolve_cancel(c->rr);
+	drop_socket(c);
+	event_free(c->timer);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		m->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	m->nconns--;
+	free(c);
+}
+
+/* fill every recipient of the message in flight that has no final result yet */
+static void finish_msg(struct conn *c, enum mta_outcome o, int code, const char *dsn,
+                       const char *text)
+{
+	struct mta_msg *mm = c->msg;
+
+	if (mm == NULL)
+		return;
+	for (size_t i = 0; i < mm->nrcpt; i++) {
+		struct mta_result *r = &mm->res[i];
+		if (r->dsn[0] == '\0')
+			mta_result_set(r, o, code, dsn, c->relay, "%s", text);
+	}
+	snprintf(mm->tls_version, sizeof(mm->tls_version), "%s", c->tls ? c->tls_version : "");
+	snprintf(mm->tls_cipher, sizeof(mm->tls_cipher), "%s", c->tls ? c->tls_cipher : "");
+	c->msg = NULL;
+	c->feed.done(c->feed.arg, mm);
+}
+
+/*
+ * The connection ends. A message in flight is deferred with why; if none was
+ * ever carried, the feed learns why the destination could not be reached.
+ * The struct lives on until its timer fires, so callers up the stack may
+ * still look at it (c->state == C_DEAD, c->bev == NULL).
+ */
+static void conn_end(struct conn *c, const struct mta_result *why)
+{
+	if (c->state == C_DEAD)
+		return;
+	if (c->msg)
+		finish_msg(c, MTA_TEMP, why ? why->code : 0, why ? why->dsn : "4.4.2",
+		           why ? why->text : "connection lost");
+	c->state = C_DEAD;
+	resolve_cancel(c->rr);
+	c->rr = NULL;
+	drop_socket(c);
+	c->feed.closed(c->feed.arg, c->carried ? NULL : why);
+	event_active(c->timer, EV_TIMEOUT, 0);
+}
+
+/* this target failed before carrying a message: remember why, try the next */
+static void target_failed(struct conn *c, enum mta_outcome o, int code, const char *dsn,
+                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void target_failed(struct conn *c, enum mta_outcome o, int code, const char *dsn,
+                          const char *fmt, ...)
+{
+	char text[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	mta_result_set(&c->fail, o, code, dsn, c->relay, "%s (%s)", text, c->relay);
+	log_info("conn=%016llx delivery connect relay=%s error=\"%s\"", (unsigned long long)c->id,
+	         c->relay, text);
+	drop_socket(c);
+	if (c->carried) {
+		conn_end(c, &c->fail);
+		return;
+	}
+	c->cur++;
+	c->plain_retry = false;
+	next_target(c);
+}
+
+static void protocol_failure(struct conn *c, const char *what)
+{
+	struct mta_result r;
+
+	mta_result_set(&r, MTA_TEMP, 0, "4.4.2", c->relay, "%s from %s", what, c->relay);
+	if (!c->carried) {
+		target_failed(c, MTA_TEMP, 0, "4.4.2", "%s", what);
+		return;
+	}
+	conn_end(c, &r);
+}
+
+static enum mta_outcome outcome_of(int code)
+{
+	return code / 100 == 2 ? MTA_SENT : code / 100 == 5 ? MTA_PERM : MTA_TEMP;
+}
+
+/* a result from the reply just read */
+static void result_from_reply(struct conn *c, struct mta_result *r)
+{
+	char first[400];
+	int cls = smtp_reply_class(&c->reply);
+	const char *dsn = c->reply.enh[0] ? c->reply.enh
+	                  : cls == 2      ? "2.0.0"
+	                  : cls == 5      ? "5.0.0"
+	                                  : "4.0.0";
+
+	smtp_reply_first_line(&c->reply, first, sizeof(first));
+	mta_result_set(r, outcome_of(c->reply.code), c->reply.code, dsn, c->relay, "%s", first);
+}
+
+static void send_ehlo(struct conn *c, bool helo)
+{
+	c->state = helo ? C_HELO : C_EHLO;
+	cmd(c, "%s %s", helo ? "HELO" : "EHLO", c->ehlo_name);
+	deadline(c, c->m->cfg.command_timeout_ms);
+}
+
+static void start_tls(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t junk = evbuffer_get_length(in);
+	bool verify = c->d.tls == TLS_POLICY_VERIFY;
+	SSL *ssl = SSL_new(verify ? c->m->tls_verify : c->m->tls_plain);
+	const char *host = c->targets.t[c->cur].host;
+
+	/* a server speaking before the handshake could inject into the TLS session */
+	if (junk > 0) {
+		log_warn("conn=%016llx delivery starttls relay=%s discarded=%zu",
+		         (unsigned long long)c->id, c->relay, junk);
+		evbuffer_drain(in, junk);
+	}
+	if (ssl == NULL) {
+		target_failed(c, MTA_TEMP, 0, "4.7.5", "%s", "cannot create a TLS session");
+		return;
+	}
+	/* SNI and the name to verify: the MX host name, not an address */
+	if (inet_pton(AF_INET, host, (unsigned char[16]){0}) != 1 &&
+	    inet_pton(AF_INET6, host, (unsigned char[16]){0}) != 1)
+		SSL_set_tlsext_host_name(ssl, host);
+	if (verify) {
+		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		SSL_set1_host(ssl, host);
+	}
+	bufferevent_free(c->bev);
+	c->bev = bufferevent_openssl_socket_new(c->m->base, c->fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+	                                        BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	c->tls = true;
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->state = C_HANDSHAKE;
+	deadline(c, c->m->cfg.command_timeout_ms);
+}
+
+static void send_auth(struct conn *c)
+{
+	const char *user = c->m->cfg.smarthost_user, *pass = c->m->cfg.smarthost_password;
+	size_t ul = strlen(user), pl = strlen(pass);
+	unsigned char raw[600];
+	char b64[820];
+
+	if (ul + pl + 2 > sizeof(raw)) {
+		target_failed(c, MTA_TEMP, 0, "4.7.0", "%s", "smarthost credentials too long");
+		return;
+	}
+	raw[0] = '\0';
+	memcpy(raw + 1, user, ul);
+	raw[1 + ul] = '\0';
+	memcpy(raw + 2 + ul, pass, pl);
+	base64_encode(raw, ul + pl + 2, b64, sizeof(b64));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	c->state = C_AUTH;
+	cmd(c, "AUTH PLAIN %s", b64);
+	OPENSSL_cleanse(b64, sizeof(b64));
+	deadline(c, c->m->cfg.command_timeout_ms);
+}
+
+/* after EHLO (and TLS): TLS if the policy wants it, AUTH for a smarthost, then ready */
+static void after_ehlo(struct conn *c)
+{
+	enum tls_policy p = c->d.tls;
+
+	if (!c->tls && !c->plain_retry && p != TLS_POLICY_NONE) {
+		if (c->caps.starttls) {
+			c->state = C_STARTTLS;
+			cmd(c, "STARTTLS");
+			deadline(c, c->m->cfg.command_timeout_ms);
+			return;
+		}
+		if (p == TLS_POLICY_ENCRYPT || p == TLS_POLICY_VERIFY) {
+			target_failed(c, MTA_TEMP, 0, "4.7.4", "%s",
+			              "TLS is required but the server does not offer STARTTLS");
+			return;
+		}
+	}
+	bool smarthost = c->d.route.kind == ROUTE_SMARTHOST;
+	if (smarthost && c->m->cfg.smarthost_user && c->m->cfg.smarthost_password) {
+		if (!c->tls) {
+			/* credentials never travel in the clear */
+			target_failed(c, MTA_TEMP, 0, "4.7.0", "%s",
+			              "will not send smarthost credentials without TLS");
+			return;
+		}
+		if (!c->caps.auth_plain) {
+			target_failed(c, MTA_TEMP, 0, "4.7.0", "%s",
+			              "the smarthost does not offer AUTH PLAIN");
+			return;
+		}
+		send_auth(c);
+		return;
+	}
+	c->state = C_READY;
+	start_transaction(c);
+}
+
+/* -- transactions ------------------------------------------------------------ */
+
+static bool body_8bit(const struct qmsg *m)
+{
+	if (m->env.body == BODY_8BITMIME)
+		return true;
+	for (size_t i = 0; i < m->header.n; i++)
+		if ((unsigned char)m->header.p[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* a message the server cannot take as it is: refuse it without sending */
+static bool refuse_unsendable(struct conn *c)
+{
+	const struct qmsg *m = c->msg->msg;
+
+	if (m->env.smtputf8 && !c->caps.smtputf8) {
+		finish_msg(c, MTA_PERM, 0, "5.6.7",
+		           "the message needs SMTPUTF8 and the server does not support it");
+		return true;
+	}
+	if (body_8bit(m) && !c->caps.eightbitmime && !c->caps.smtputf8) {
+		finish_msg(
+		        c, MTA_PERM, 0, "5.6.3",
+		        "the message has 8-bit content and the server does not support 8BITMIME");
+		return true;
+	}
+	if (c->caps.size && c->caps.size_max && m->size > c->caps.size_max) {
+		char text[200];
+		snprintf(text, sizeof(text),
+		         "the message (%llu octets) exceeds the server's limit (%llu)",
+		         (unsigned long long)m->size, (unsigned long long)c->caps.size_max);
+		finish_msg(c, MTA_PERM, 0, "5.3.4", text);
+		return true;
+	}
+	return false;
+}
+
+static void notify_param(unsigned notify, char *dst, size_t n)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} w[] = {{DSN_NOTIFY_NEVER, "NEVER"},
+	         {DSN_NOTIFY_SUCCESS, "SUCCESS"},
+	         {DSN_NOTIFY_FAILURE, "FAILURE"},
+	         {DSN_NOTIFY_DELAY, "DELAY"}};
+	size_t o = 0;
+
+	dst[0] = '\0';
+	for (size_t i = 0; i < 4; i++)
+		if (notify & w[i].bit)
+			o += (size_t)snprintf(dst + o, n - o, "%s%s", o ? "," : "", w[i].name);
+}
+
+static void send_rcpt(struct conn *c, size_t i)
+{
+	const struct envelope_rcpt *r = &c->msg->msg->env.rcpts[c->msg->rcpt[i]];
+	char notify[64];
+
+	if (c->caps.dsn && (r->notify || r->orcpt)) {
+		notify_param(r->notify, notify, sizeof(notify));
+		cmd(c, "RCPT TO:<%s>%s%s%s%s", r->addr, r->notify ? " NOTIFY=" : "", notify,
+		    r->orcpt ? " ORCPT=" : "", r->orcpt ? r->orcpt : "");
+	} else {
+		cmd(c, "RCPT TO:<%s>", r->addr);
+	}
+}
+
+static void start_transaction(struct conn *c)
+{
+	struct envelope *e;
+	char params[256];
+	size_t o = 0;
+
+	if (c->msgs >= (unsigned)c->m->cfg.msgs_per_conn ||
+	    (c->msg = c->feed.next(c->feed.arg)) == NULL) {
+		c->state = C_QUIT;
+		cmd(c, "QUIT");
+		deadline(c, c->m->cfg.command_timeout_ms);
+		return;
+	}
+	c->carried = true;
+	c->msgs++;
+	c->rcpt_sent = c->rcpt_replied = c->accepted = 0;
+	c->mail_ok = false;
+	for (size_t i = 0; i < c->msg->nrcpt; i++)
+		memset(&c->msg->res[i], 0, sizeof(c->msg->res[i]));
+	if (refuse_unsendable(c)) {
+		start_transaction(c);
+		return;
+	}
+	e = (struct envelope *)&c->msg->msg->env;
+	params[0] = '\0';
+	if (c->caps.size)
+		o += (size_t)snprintf(params + o, sizeof(params) - o, " SIZE=%llu",
+		                      (unsigned long long)c->msg->msg->size);
+	if (body_8bit(c->msg->msg) && c->caps.eightbitmime)
+		o += (size_t)snprintf(params + o, sizeof(params) - o, " BODY=8BITMIME");
+	if (e->smtputf8)
+		o += (size_t)snprintf(params + o, sizeof(params) - o, " SMTPUTF8");
+	if (c->caps.dsn) {
+		if (e->ret != DSN_RET_DEFAULT)
+			o += (size_t)snprintf(params + o, sizeof(params) - o, " RET=%s",
+			                      e->ret == DSN_RET_FULL ? "FULL" : "HDRS");
+		if (e->envid)
+			o += (size_t)snprintf(params + o, sizeof(params) - o, " ENVID=%s",
+			                      e->envid);
+	}
+	c->msg->dsn_relayed = c->caps.dsn;
+	c->state = C_MAIL;
+	cmd(c, "MAIL FROM:<%s>%s", e->sender, params);
+	if (c->caps.pipelining) {
+		/* RFC 2920: the whole envelope and DATA in one go */
+		for (size_t i = 0; i < c->msg->nrcpt; i++)
+			send_rcpt(c, i);
+		c->rcpt_sent = c->msg->nrcpt;
+		cmd(c, "DATA");
+	}
+	deadline(c, c->m->cfg.command_timeout_ms);
+}
+
+/* copy n octets of p into out with dot-stuffing, tracking line starts */
+static void stuff(struct conn *c, struct evbuffer *out, const char *p, size_t n)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c->at_bol && p[i] == '.') {
+			evbuffer_add(out, p + from, i - from);
+			evbuffer_add(out, ".", 1);
+			from = i;
+		}
+		c->at_bol = p[i] == '\n';
+	}
+	evbuffer_add(out, p + from, n - from);
+}
+
+/* the octets of span k of the message as sent: header, "\r\n", body... */
+static bool span_at(const struct qmsg *m, size_t k, const char **p, size_t *n)
+{
+	if (k == 0) {
+		*p = m->header.p;
+		*n = m->header.n;
+	} else if (k == 1) {
+		*p = "\r\n";
+		*n = 2;
+	} else if (k - 2 < m->nbody) {
+		*p = m->body[k - 2].p;
+		*n = m->body[k - 2].n;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* feed the body while the output buffer is small; the write callback calls again */
+static void pump_body(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	const char *p;
+	size_t n;
+
+	while (evbuffer_get_length(out) < BODY_CHUNK) {
+		if (!span_at(c->msg->msg, c->span, &p, &n)) {
+			evbuffer_add(out, ".\r\n", 3);
+			c->state = C_DOT;
+			/* RFC 5321 4.5.3.2.6: ten minutes for the reply to the final dot */
+			deadline(c, c->m->cfg.data_timeout_ms);
+			return;
+		}
+		size_t take = n - c->span_off < BODY_CHUNK ? n - c->span_off : BODY_CHUNK;
+		stuff(c, out, p + c->span_off, take);
+		c->span_off += take;
+		if (c->span_off == n) {
+			c->span++;
+			c->span_off = 0;
+		}
+	}
+	deadline(c, c->m->cfg.command_timeout_ms);
+}
+
+static void end_transaction(struct conn *c, bool need_rset)
+{
+	finish_msg(c, MTA_TEMP, 0, "4.4.2", "no reply");
+	if (need_rset) {
+		c->state = C_RSET;
+		cmd(c, "RSET");
+		deadline(c, c->m->cfg.command_timeout_ms);
+		return;
+	}
+	c->state = C_READY;
+	start_transaction(c);
+}
+
+static void on_mail_reply(struct conn *c)
+{
+	result_from_reply(c, &c->mail_res);
+	c->mail_ok = c->reply.code / 100 == 2;
+	if (!c->mail_ok) {
+		/* the sender was refused: every recipient shares that answer */
+		for (size_t i = 0; i < c->msg->nrcpt; i++)
+			c->msg->res[i] = c->mail_res;
+	}
+	if (c->caps.pipelining) {
+		c->state = c->msg->nrcpt ? C_RCPT : C_DATA;
+		return;
+	}
+	if (!c->mail_ok) {
+		end_transaction(c, false);
+		return;
+	}
+	c->state = C_RCPT;
+	send_rcpt(c, 0);
+	c->rcpt_sent = 1;
+	deadline(c, c->m->cfg.command_timeout_ms);
+}
+
+static void on_rcpt_reply(struct conn *c)
+{
+	size_t i = c->rcpt_replied++;
+
+	if (c->mail_ok) {
+		result_from_reply(c, &c->msg->res[i]);
+		if (c->reply.code / 100 == 2) {
+			c->accepted++;
+			/* accepted for now: the final reply decides; clear so it is filled then */
+			c->msg->res[i].dsn[0] = '\0';
+		}
+	}
+	if (c->rcpt_replied < c->msg->nrcpt) {
+		if (!c->caps.pipelining) {
+			send_rcpt(c, c->rcpt_sent++);
+			deadline(c, c->m->cfg.command_timeout_ms);
+		}
+		return;
+	}
+	if (c->caps.pipelining) {
+		c->state = C_DATA;
+		return;
+	}
+	if (c->accepted == 0) {
+		end_transaction(c, true);
+		return;
+	}
+	c->state = C_DATA;
+	cmd(c, "DATA");
+	deadline(c, c->m->cfg.command_timeout_ms);
+}
+
+static void on_data_reply(struct conn *c)
+{
+	if (c->reply.code == 354 && c->accepted > 0) {
+		c->state = C_BODY;
+		c->span = 0;
+		c->span_off = 0;
+		c->at_bol = true;
+		pump_body(c);
+		return;
+	}
+	if (c->reply.code == 354) {
+		/* pipelined DATA accepted with no recipient: end the empty message */
+		evbuffer_add(bufferevent_get_output(c->bev), ".\r\n", 3);
+		c->state = C_DOT;
+		deadline(c, c->m->cfg.command_timeout_ms);
+		return;
+	}
+	struct mta_result r;
+	result_from_reply(c, &r);
+	for (size_t i = 0; i < c->msg->nrcpt; i++)
+		if (c->msg->res[i].dsn[0] == '\0')
+			c->msg->res[i] = r;
+	end_transaction(c, c->mail_ok);
+}
+
+static void on_dot_reply(struct conn *c)
+{
+	struct mta_result r;
+
+	result_from_reply(c, &r);
+	for (size_t i = 0; i < c->msg->nrcpt; i++)
+		if (c->msg->res[i].dsn[0] == '\0')
+			c->msg->res[i] = r;
+	end_transaction(c, false);
+}
+
+/* a whole reply has been read */
+static void on_reply(struct conn *c)
+{
+	int code = c->reply.code;
+
+	switch (c->state) {
+	case C_BANNER:
+		if (code != 220) {
+			char first[300];
+			smtp_reply_first_line(&c->reply, first, sizeof(first));
+			target_failed(c, outcome_of(code) == MTA_PERM ? MTA_PERM : MTA_TEMP, code,
+			              code / 100 == 5 ? "5.0.0" : "4.0.0", "greeting: %s", first);
+			return;
+		}
+		send_ehlo(c, false);
+		return;
+	case C_EHLO:
+		if (code / 100 != 2) {
+			send_ehlo(c, true);
+			return;
+		}
+		smtp_ehlo_caps(&c->reply, &c->caps);
+		after_ehlo(c);
+		return;
+	case C_HELO:
+		if (code / 100 != 2) {
+			target_failed(c, MTA_TEMP, code, "4.0.0", "%s", "HELO refused");
+			return;
+		}
+		memset(&c->caps, 0, sizeof(c->caps));
+		after_ehlo(c);
+		return;
+	case C_STARTTLS:
+		if (code != 220) {
+			if (c->d.tls == TLS_POLICY_MAY) {
+				/* opportunistic: go on in the clear, on this connection */
+				c->plain_retry = true;
+				after_ehlo(c);
+				return;
+			}
+			target_failed(c, MTA_TEMP, code, "4.7.4", "%s", "STARTTLS refused");
+			return;
+		}
+		start_tls(c);
+		return;
+	case C_AUTH:
+		if (code != 235) {
+			char first[300];
+			smtp_reply_first_line(&c->reply, first, sizeof(first));
+			target_failed(c, MTA_TEMP, code, "4.7.0", "smarthost AUTH failed: %s",
+			              first);
+			return;
+		}
+		c->state = C_READY;
+		start_transaction(c);
+		return;
+	case C_MAIL:
+		on_mail_reply(c);
+		return;
+	case C_RCPT:
+		on_rcpt_reply(c);
+		return;
+	case C_DATA:
+		on_data_reply(c);
+		return;
+	case C_DOT:
+		on_dot_reply(c);
+		return;
+	case C_RSET:
+		c->state = C_READY;
+		start_transaction(c);
+		return;
+	case C_QUIT:
+		conn_end(c, NULL);
+		return;
+	default:
+		protocol_failure(c, "unexpected reply");
+		return;
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char line[SMTP_REPLY_LINE_MAX + 2];
+
+	for (;;) {
+		if (c->state == C_BODY && evbuffer_get_length(in) > 0) {
+			/* a reply in the middle of our content: the server gave up on it */
+			protocol_failure(c, "reply before the end of data");
+			return;
+		}
+		size_t avail = evbuffer_get_length(in);
+		if (avail == 0)
+			return;
+		struct evbuffer_ptr end, lf;
+		size_t lim = avail < sizeof(line) ? avail : sizeof(line);
+		evbuffer_ptr_set(in, &end, lim, EVBUFFER_PTR_SET);
+		lf = evbuffer_search_range(in, "\n", 1, NULL, &end);
+		if (lf.pos < 0) {
+			if (avail >= sizeof(line) - 1)
+				protocol_failure(c, "over-long reply line");
+			return;
+		}
+		size_t n = (size_t)lf.pos + 1;
+		evbuffer_remove(in, line, n);
+		n--; /* the LF */
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		line[n] = '\0';
+		int r = smtp_reply_feed(&c->reply, line, n);
+		if (r < 0) {
+			protocol_failure(c, "malformed reply");
+			return;
+		}
+		if (r == 0)
+			continue;
+		on_reply(c);
+		smtp_reply_init(&c->reply);
+		/* on_reply may have ended the connection, or replaced the bufferevent */
+		if (c->state == C_DEAD || c->state == C_HANDSHAKE || c->bev != bev)
+			return;
+	}
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->state == C_BODY)
+		pump_body(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->state == C_CONNECT) {
+			int one = 1;
+			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			c->state = C_BANNER;
+			deadline(c, c->m->cfg.command_timeout_ms);
+			return;
+		}
+		if (c->state == C_HANDSHAKE) {
+			SSL *ssl = bufferevent_openssl_get_ssl(bev);
+			snprintf(c->tls_version, sizeof(c->tls_version), "%s",
+			         SSL_get_version(ssl));
+			snprintf(c->tls_cipher, sizeof(c->tls_cipher), "%s",
+			         SSL_get_cipher_name(ssl));
+			log_info(
+			        "conn=%016llx delivery tls relay=%s version=%s cipher=%s verify=%s",
+			        (unsigned long long)c->id, c->relay, c->tls_version, c->tls_cipher,
+			        c->d.tls == TLS_POLICY_VERIFY ? "ok" : "none");
+			/* RFC 3207: EHLO again, forget what was learnt in the clear */
+			memset(&c->caps, 0, sizeof(c->caps));
+			send_ehlo(c, false);
+			return;
+		}
+		return;
+	}
+	char detail[256] = "connection closed";
+	if (what & BEV_EVENT_ERROR) {
+		unsigned long e = c->tls ? bufferevent_get_openssl_error(bev) : 0;
+		if (e)
+			ERR_error_string_n(e, detail, sizeof(detail));
+		else if (EVUTIL_SOCKET_ERROR())
+			snprintf(detail, sizeof(detail), "%s",
+			         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	}
+	if (c->state == C_HANDSHAKE) {
+		if (c->d.tls == TLS_POLICY_MAY && !c->carried) {
+			/* opportunistic TLS failed: once more to this address, in the clear */
+			log_info("conn=%016llx delivery tls relay=%s error=\"%s\" "
+			         "action=retry-plain",
+			         (unsigned long long)c->id, c->relay, detail);
+			drop_socket(c);
+			c->plain_retry = true;
+			next_target(c);
+			return;
+		}
+		target_failed(c, MTA_TEMP, 0, c->d.tls == TLS_POLICY_VERIFY ? "4.7.5" : "4.7.0",
+		              "TLS handshake failed: %s", detail);
+		return;
+	}
+	if (c->state == C_QUIT) {
+		conn_end(c, NULL);
+		return;
+	}
+	if (c->state == C_CONNECT || c->state == C_BANNER) {
+		target_failed(c, MTA_TEMP, 0, "4.4.1", "connect: %s", detail);
+		return;
+	}
+	struct mta_result r;
+	mta_result_set(&r, MTA_TEMP, 0, c->state == C_DOT ? "4.4.2" : "4.4.2", c->relay, "%s: %s",
+	               c->state == C_DOT ? "lost connection after the end of data"
+	                                 : "lost connection",
+	               detail);
+	if (!c->carried) {
+		target_failed(c, MTA_TEMP, 0, "4.4.2", "%s", r.text);
+		return;
+	}
+	conn_end(c, &r);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	static const char *names[] = {"resolve", "connect",     "greeting",      "EHLO",
+	                              "HELO",    "STARTTLS",    "TLS handshake", "AUTH",
+	                              "ready",   "MAIL",        "RCPT",          "DATA",
+	                              "content", "end of data", "RSET",          "QUIT"};
+	char text[200];
+
+	if (c->state == C_DEAD) {
+		conn_free(c);
+		return;
+	}
+	if (c->state == C_QUIT) {
+		conn_end(c, NULL);
+		return;
+	}
+	snprintf(text, sizeof(text), "timeout waiting for %s", names[c->state]);
+	if (!c->carried) {
+		target_failed(c, MTA_TEMP, 0, "4.4.2", "%s", text);
+		return;
+	}
+	struct mta_result r;
+	mta_result_set(&r, MTA_TEMP, 0, "4.4.2", c->relay, "%s", text);
+	conn_end(c, &r);
+}
+
+/* -- connecting ---------------------------------------------------------------- */
+
+static const struct mta_pool_addr *pick_bind(struct conn *c, int family)
+{
+	if (c->d.pool < 0)
+		return NULL;
+	const struct mta_pool *p = &c->m->cfg.pools[c->d.pool];
+	for (size_t k = 0; k < p->n; k++) {
+		const struct mta_pool_addr *a = &p->addrs[(c->m->pool_rr + k) % p->n];
+		if (a->ss.ss_family == family) {
+			c->m->pool_rr++;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+static void next_target(struct conn *c)
+{
+	char addr[64];
+
+	if (c->cur >= c->targets.n) {
+		if (c->fail.dsn[0] == '\0')
+			mta_result_set(&c->fail, MTA_TEMP, 0, "4.4.1", "",
+			               "no server could be reached");
+		conn_end(c, &c->fail);
+		return;
+	}
+	const struct resolve_target *t = &c->targets.t[c->cur];
+	sockaddr_ntop((const struct sockaddr *)&t->ss, addr, sizeof(addr));
+	unsigned port = ntohs(t->ss.ss_family == AF_INET
+	                              ? ((const struct sockaddr_in *)&t->ss)->sin_port
+	                              : ((const struct sockaddr_in6 *)&t->ss)->sin6_port);
+	/* host names are at most 253 octets: a longer relay text is cut, never overrun */
+	if ((size_t)snprintf(c->relay, sizeof(c->relay), "%s[%s]:%u", t->host, addr, port) >=
+	    sizeof(c->relay))
+		c->relay[sizeof(c->relay) - 1] = '\0';
+	c->bind = pick_bind(c, t->ss.ss_family);
+	if (c->d.pool >= 0 && c->bind == NULL) {
+		target_failed(c, MTA_TEMP, 0, "4.4.1", "%s",
+		              "the IP pool has no address of this family");
+		return;
+	}
+	c->ehlo_name = c->bind ? c->bind->ehlo : c->m->cfg.hostname;
+	c->fd = socket(t->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		target_failed(c, MTA_TEMP, 0, "4.4.1", "socket: %s", strerror(errno));
+		return;
+	}
+	if (c->bind && bind(c->fd, (const struct sockaddr *)&c->bind->ss, c->bind->sslen) < 0) {
+		target_failed(c, MTA_TEMP, 0, "4.4.1", "cannot bind the pool address: %s",
+		              strerror(errno));
+		return;
+	}
+	c->tls = false;
+	memset(&c->caps, 0, sizeof(c->caps));
+	smtp_reply_init(&c->reply);
+	c->bev = bufferevent_socket_new(c->m->base, c->fd, BEV_OPT_DEFER_CALLBACKS);
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->state = C_CONNECT;
+	deadline(c, c->m->cfg.connect_timeout_ms);
+	if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&t->ss, (int)t->sslen) <
+	    0) {
+		target_failed(c, MTA_TEMP, 0, "4.4.1", "connect: %s", strerror(errno));
+		return;
+	}
+}
+
+static void resolved(void *arg, const struct resolve_result *res)
+{
+	struct conn *c = arg;
+
+	c->rr = NULL;
+	if (res->status != RESOLVE_OK) {
+		mta_result_set(&c->fail, res->status == RESOLVE_PERM ? MTA_PERM : MTA_TEMP, 0,
+		               res->dsn, "", "%s", res->why);
+		conn_end(c, &c->fail);
+		return;
+	}
+	c->targets = *res;
+	c->cur = 0;
+	next_target(c);
+}
+
+void smtp_conn_start(struct mta *m, const struct mta_dest *d, const struct mta_feed *feed)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	struct resolve_opts o = {m->cfg.smtp_port, m->cfg.allow_reserved, true, true};
+
+	c->m = m;
+	c->id = id_random();
+	c->d = *d;
+	c->feed = *feed;
+	c->fd = -1;
+	c->timer = evtimer_new(m->base, on_timeout, c);
+	c->next = m->conns;
+	if (c->next)
+		c->next->prev = c;
+	m->conns = c;
+	m->nconns++;
+	c->state = C_RESOLVE;
+	if (d->pool >= 0) {
+		/* only the address families the pool can send from */
+		const struct mta_pool *p = &m->cfg.pools[d->pool];
+		o.want_v4 = o.want_v6 = false;
+		for (size_t i = 0; i < p->n; i++) {
+			if (p->addrs[i].ss.ss_family == AF_INET)
+				o.want_v4 = true;
+			else
+				o.want_v6 = true;
+		}
+	}
+	const struct route_spec *rt = &d->route;
+	if (rt->kind == ROUTE_SMARTHOST)
+		rt = &m->cfg.smarthost;
+	if (rt->kind == ROUTE_HOST && rt->port)
+		o.port = rt->port;
+	if (rt->kind == ROUTE_MX) {
+		c->rr = resolve_mx(m->resolver, d->domain, &o, resolved, c);
+	} else if (rt->kind == ROUTE_HOST && !rt->direct) {
+		c->rr = resolve_mx(m->resolver, rt->host, &o, resolved, c);
+	} else {
+		/* a next hop the administrator named: its addresses are trusted as given */
+		o.allow_reserved = true;
+		c->rr = resolve_host(m->resolver, rt->host, &o, resolved, c);
+	}
+}
+
+void smtp_conn_abort_all(struct mta *m)
+{
+	struct mta_result r;
+
+	while (m->conns) {
+		struct conn *c = m->conns;
+		mta_result_set(&r, MTA_TEMP, 0, "4.3.2", c->relay,
+		               "delivery interrupted: shutting down");
+		conn_end(c, &r);
+		conn_free(c);
+	}
+}

@@ -1,0 +1,303 @@
+/*
+ * qadmin.c - the queue as an administrator sees it: listing, one message's
+ * recipients, hold, release, delete, bounce, flush.
+ *
+ * A message being delivered is acted on when its current attempt ends (the
+ * connection carrying it is not interrupted); its jobs still waiting for a
+ * connection are taken back at once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "id.h"
+#include "log.h"
+#include "queue_internal.h"
+#include "strutil.h"
+#include "xmalloc.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct ids {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void ids_add(struct ids *s, uint64_t id)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = id;
+}
+
+static void add_key(const char *key, void *value, void *arg)
+{
+	uint64_t id;
+
+	if (id_parse(key, &id))
+		ids_add(arg, id);
+}
+
+/* every message id in the queue, sorted, each once */
+static void all_ids(struct queue *q, struct ids *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < q->waiting.n; i++)
+		ids_add(s, q->waiting.v[i].value);
+	htab_foreach(q->active, add_key, s);
+	htab_foreach(q->held, add_key, s);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (k == 0 || s->v[k - 1] != s->v[i])
+			s->v[k++] = s->v[i];
+	s->n = k;
+}
+
+static void fill(struct queue_entry *e, uint64_t id, const struct qmsg *msg,
+                 const struct qstate *st, bool active)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->arrival_ms = msg->env.arrival_ms;
+	e->size = msg->size;
+	strlcpy_(e->sender, msg->env.sender ? msg->env.sender : "", sizeof(e->sender));
+	strlcpy_(e->source, msg->env.source ? msg->env.source : "", sizeof(e->source));
+	e->nrcpts = msg->env.nrcpts;
+	e->attempts = st->attempts;
+	e->next_ms = st->next_ms;
+	e->held = st->held;
+	e->active = active;
+	e->bulk = msg->env.bulk;
+	for (size_t i = 0; i < st->nrcpts; i++) {
+		if (st->rcpts[i].status != RCPT_PENDING)
+			continue;
+		if (e->pending++ == 0)
+			strlcpy_(e->last_reply, st->rcpts[i].reply, sizeof(e->last_reply));
+	}
+}
+
+/* look at a message: from memory if active, else from its files */
+static int inspect(struct queue *q, uint64_t id,
+                   void (*fn)(void *arg, const struct qmsg *, const struct qstate *, bool),
+                   void *arg)
+{
+	char hex[ID_HEXLEN + 1], err[256], *text = NULL;
+	size_t len;
+	struct qactive *m = htab_get(q->active, id_format(id, hex));
+
+	if (m) {
+		fn(arg, &m->file.msg, &m->st, true);
+		return 0;
+	}
+	struct spool_file f;
+	struct qstate st;
+	if (spool_load(q->sp, id, &f, err, sizeof(err)) < 0)
+		return QUEUE_NOTFOUND;
+	if (spool_state_read(q->sp, id, &text, &len) < 0 ||
+	    qstate_decode(text, len, f.msg.env.nrcpts, &st, err, sizeof(err)) < 0) {
+		qstate_init(&st, f.msg.env.nrcpts);
+		st.held = htab_get(q->held, hex) != NULL;
+	}
+	free(text);
+	fn(arg, &f.msg, &st, false);
+	qstate_release(&st);
+	spool_file_release(&f);
+	return 0;
+}
+
+struct fill_ctx {
+	struct queue_entry *e;
+	uint64_t id;
+};
+
+static void fill_cb(void *arg, const struct qmsg *msg, const struct qstate *st, bool active)
+{
+	struct fill_ctx *c = arg;
+
+	fill(c->e, c->id, msg, st, active);
+}
+
+int queue_get(struct queue *q, uint64_t id, struct queue_entry *out)
+{
+	struct fill_ctx c = {out, id};
+
+	return inspect(q, id, fill_cb, &c);
+}
+
+size_t queue_list(struct queue *q, size_t offset, size_t limit, struct queue_entry *out,
+                  size_t *total)
+{
+	struct ids s;
+	size_t n = 0;
+
+	all_ids(q, &s);
+	*total = s.n;
+	for (size_t i = offset; i < s.n && n < limit; i++)
+		if (queue_get(q, s.v[i], &out[n]) == 0)
+			n++;
+	free(s.v);
+	return n;
+}
+
+struct rcpts_ctx {
+	struct queue_rcpt_info *out;
+	size_t cap;
+	long n;
+};
+
+static void rcpts_cb(void *arg, const struct qmsg *msg, const struct qstate *st, bool active)
+{
+	struct rcpts_ctx *c = arg;
+
+	c->n = (long)msg->env.nrcpts;
+	for (size_t i = 0; i < msg->env.nrcpts && i < c->cap; i++) {
+		struct queue_rcpt_info *r = &c->out[i];
+		const struct qstate_rcpt *s = &st->rcpts[i];
+		strlcpy_(r->addr, msg->env.rcpts[i].addr, sizeof(r->addr));
+		r->status = rcpt_status_name(s->status);
+		r->code = s->code;
+		strlcpy_(r->dsn, s->dsn, sizeof(r->dsn));
+		strlcpy_(r->relay, s->relay, sizeof(r->relay));
+		strlcpy_(r->reply, s->reply, sizeof(r->reply));
+	}
+}
+
+long queue_rcpts(struct queue *q, uint64_t id, struct queue_rcpt_info *out, size_t cap)
+{
+	struct rcpts_ctx c = {out, cap, -1};
+
+	if (inspect(q, id, rcpts_cb, &c) != 0)
+		return -1;
+	return c.n;
+}
+
+/* take back an active message's waiting jobs; finish it if none is in flight */
+static void act_on_active(struct qactive *m, enum qaction a)
+{
+	m->action = a;
+	struct qjob **pp = &m->jobs;
+	while (*pp) {
+		struct qjob *j = *pp;
+		if (j->in_flight) {
+			pp = &j->msg_next;
+			continue;
+		}
+		qdest_unqueue(j);
+		*pp = j->msg_next;
+		qjob_free(j);
+		m->jobs_out--;
+	}
+	if (m->jobs_out == 0)
+		qactive_finish(m);
+}
+
+/*
+ * act - apply a to a message that is not active: load it for the moment
+ * (outside the active limit) and finish it with the action, as if its
+ * attempt had just ended.
+ */
+static int act(struct queue *q, uint64_t id, enum qaction a)
+{
+	char hex[ID_HEXLEN + 1], err[256], *text = NULL;
+	size_t len;
+
+	id_format(id, hex);
+	struct qactive *m = htab_get(q->active, hex);
+	if (m) {
+		act_on_active(m, a);
+		return 0;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->q = q;
+	m->id = id;
+	if (spool_load(q->sp, id, &m->file, err, sizeof(err)) < 0) {
+		free(m);
+		return QUEUE_NOTFOUND;
+	}
+	if (spool_state_read(q->sp, id, &text, &len) < 0 ||
+	    qstate_decode(text, len, m->file.msg.env.nrcpts, &m->st, err, sizeof(err)) < 0)
+		qstate_init(&m->st, m->file.msg.env.nrcpts);
+	free(text);
+	heap_remove_value(&q->waiting, id);
+	htab_del(q->held, hex);
+	m->st.held = false;
+	htab_put(q->active, hex, m);
+	q->nactive++;
+	m->action = a;
+	qactive_finish(m);
+	return 0;
+}
+
+static bool exists(struct queue *q, uint64_t id)
+{
+	struct queue_entry e;
+
+	return queue_get(q, id, &e) == 0;
+}
+
+int queue_hold(struct queue *q, uint64_t id)
+{
+	char hex[ID_HEXLEN + 1];
+
+	if (htab_get(q->held, id_format(id, hex)))
+		return 0;
+	if (!exists(q, id))
+		return QUEUE_NOTFOUND;
+	return act(q, id, QACT_HOLD);
+}
+
+int queue_release(struct queue *q, uint64_t id)
+{
+	char hex[ID_HEXLEN + 1], err[128], *text = NULL;
+	size_t len;
+
+	id_format(id, hex);
+	if (htab_get(q->held, hex) == NULL)
+		return exists(q, id) ? 0 : QUEUE_NOTFOUND;
+	htab_del(q->held, hex);
+	/* clear the flag in the state file, keeping the recipients' outcomes */
+	struct spool_file f;
+	if (spool_load(q->sp, id, &f, err, sizeof(err)) == 0) {
+		struct qstate st;
+		if (spool_state_read(q->sp, id, &text, &len) < 0 ||
+		    qstate_decode(text, len, f.msg.env.nrcpts, &st, err, sizeof(err)) < 0)
+			qstate_init(&st, f.msg.env.nrcpts);
+		free(text);
+		st.held = false;
+		st.next_ms = now_ms();
+		queue_write_state(q, id, &st);
+		qstate_release(&st);
+		spool_file_release(&f);
+	}
+	log_info("msg=%s queue released", hex);
+	queue_add(q, id);
+	return 0;
+}
+
+int queue_delete(struct queue *q, uint64_t id)
+{
+	return exists(q, id) ? act(q, id, QACT_DELETE) : QUEUE_NOTFOUND;
+}
+
+int queue_bounce(struct queue *q, uint64_t id)
+{
+	return exists(q, id) ? act(q, id, QACT_BOUNCE) : QUEUE_NOTFOUND;
+}
+
+size_t queue_flush(struct queue *q)
+{
+	size_t n = q->waiting.n;
+
+	heap_set_all_keys(&q->waiting, 0);
+	qdest_flush_all(q);
+	queue_pump(q);
+	return n;
+}

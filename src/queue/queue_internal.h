@@ -1,0 +1,101 @@
+/* queue_internal.h - what the files of src/queue share about the queue manager. */
+#ifndef POSTERN_QUEUE_INTERNAL_H
+#define POSTERN_QUEUE_INTERNAL_H
+
+#include <event2/event.h>
+
+#include "heap.h"
+#include "htab.h"
+#include "mta.h"
+#include "qstate.h"
+#include "queue.h"
+#include "spool.h"
+
+struct qdest;
+struct qjob;
+
+enum qaction { QACT_NONE, QACT_HOLD, QACT_DELETE, QACT_BOUNCE };
+
+/* a message loaded for delivery */
+struct qactive {
+	struct queue *q;
+	uint64_t id;
+	struct spool_file file; /* mapped; file.msg is the envelope and content */
+	struct qstate st;
+	struct qjob *jobs; /* its jobs not yet finished */
+	int jobs_out;
+	enum qaction action; /* requested while it was being delivered */
+};
+
+/* the recipients of one message for one destination */
+struct qjob {
+	struct qactive *m;
+	struct qdest *d;
+	struct qjob *prev, *next; /* in the destination's lane */
+	struct qjob *msg_next;    /* in the message's job list */
+	bool in_flight, urgent;
+	struct mta_msg mm;
+	size_t *rcpt;
+	struct mta_result *res;
+};
+
+struct jobq {
+	struct qjob *head, *tail;
+	size_t n;
+};
+
+/* a destination: its waiting jobs, its connections */
+struct qdest {
+	struct queue *q;
+	struct mta_dest info;
+	struct jobq urgent, bulk;
+	int conns, busy;
+	uint64_t down_until; /* after a failed connection: defer without trying */
+	bool pumping;        /* inside qdest_pump: not to be freed */
+	struct mta_result down_why;
+	struct event *retry;
+};
+
+struct queue {
+	struct event_base *base;
+	struct spool *sp;
+	struct mta *mta;
+	struct queue_config cfg;
+	char *hostname;
+	struct heap waiting; /* (next attempt ms, id) */
+	struct htab *held;   /* hex id -> (void *)1 */
+	struct htab *active; /* hex id -> struct qactive */
+	struct htab *dests;  /* key -> struct qdest */
+	size_t nactive;
+	int nconns;
+	struct event *timer;
+	bool stopping;
+	bool pumping;
+};
+
+/* queue.c */
+void queue_pump(struct queue *q);
+void qactive_finish(struct qactive *m);
+uint64_t queue_backoff(const struct queue *q, uint32_t attempts);
+void queue_write_state(struct queue *q, uint64_t id, const struct qstate *st);
+
+/* qdest.c */
+struct qdest *qdest_get(struct queue *q, const struct mta_dest *info);
+void qdest_enqueue(struct qdest *d, struct qjob *j);
+/* qdest_unqueue - take a waiting (not in flight) job out of its destination */
+void qdest_unqueue(struct qjob *j);
+void qdest_pump(struct qdest *d);
+void qdest_maybe_free(struct qdest *d);
+void qdest_flush_all(struct queue *q);
+void qjob_free(struct qjob *j);
+
+/* bounce.c */
+/*
+ * bounce_notify - send the DSNs this message's outcome calls for (failed
+ * recipients, and successes or delays where NOTIFY asked), through the spool.
+ */
+void bounce_notify(struct queue *q, struct qactive *m, bool final);
+/* queue.c: the end of a final message once its DSNs are stored (ok) or not */
+void bounce_done(struct qactive *m, bool ok);
+
+#endif
