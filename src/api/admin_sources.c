@@ -22,6 +22,7 @@
 #include "cidr.h"
 #include "http.h"
 #include "log.h"
+#include "mta.h"
 #include "sources.h"
 #include "store.h"
 #include "strutil.h"
@@ -45,11 +46,14 @@ static json_t *source_json(const struct source *s)
 		                                "kind", "password", "created_at",
 		                                http_iso8601(s->pw[i].created_at), "expires_at",
 		                                http_iso8601(s->pw[i].expires_at)));
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "name", s->name, "kind",
-	                 s->kind, "auth", s->auth == SOURCE_AUTH_IP ? "ip" : "password", "status",
-	                 s->suspended ? "suspended" : "active", "networks", nets, "credentials",
-	                 creds, "created_at", http_iso8601(s->created_at), "updated_at",
-	                 http_iso8601(s->updated_at));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "name", s->name, "kind",
+	                      s->kind, "auth", s->auth == SOURCE_AUTH_IP ? "ip" : "password",
+	                      "status", s->suspended ? "suspended" : "active", "networks", nets,
+	                      "credentials", creds, "created_at", http_iso8601(s->created_at),
+	                      "updated_at", http_iso8601(s->updated_at));
+	json_object_set_new(j, "pool", json_string(s->pool));
+	json_object_set_new(j, "lane", json_string(s->bulk ? "bulk" : "urgent"));
+	return j;
 }
 
 static void collect(struct source *s, void *arg)
@@ -293,6 +297,51 @@ static void set_networks(struct api *a, struct evhttp_request *req, struct sourc
 	http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
 }
 
+/* PATCH {kind, pool, lane}: how the source's mail is sent */
+static void patch(struct api *a, struct evhttp_request *req, struct source *s)
+{
+	json_t *body = http_body_json(req);
+	const char *kind = s->kind, *pool = s->pool, *lane = s->bulk ? "bulk" : "urgent";
+	json_error_t jerr;
+	char err[256];
+
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s?s, s?s}", "kind", &kind, "pool",
+	                   &pool, "lane", &lane) < 0) {
+		http_error(req, 400, "bad_request", "%s", jerr.text);
+		json_decref(body);
+		return;
+	}
+	char k[SOURCE_KIND_MAX + 1], p[64];
+	bool bulk = strcmp(lane, "bulk") == 0;
+	strlcpy_(k, kind, sizeof(k));
+	strlcpy_(p, pool, sizeof(p));
+	bool lane_ok = bulk || strcmp(lane, "urgent") == 0;
+	bool kind_ok = source_kind_valid(kind);
+	bool pool_ok = pool[0] == '\0' || mta_pool_find(a->deps.mta, pool) != NULL;
+	json_decref(body);
+	if (!kind_ok) {
+		http_error(req, 422, "invalid_kind", "kind must be app, onprem, cloud or saas");
+		return;
+	}
+	if (!lane_ok) {
+		http_error(req, 422, "invalid_lane", "lane must be urgent or bulk");
+		return;
+	}
+	if (!pool_ok) {
+		http_error(req, 422, "invalid_pool", "no IP pool named %s in [pools]", p);
+		return;
+	}
+	if (sources_set_delivery(a->deps.reg, s, k, p, bulk, err, sizeof(err)) != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	log_info("admin source set name=%s kind=%s pool=%s lane=%s", s->name, s->kind,
+	         s->pool[0] ? s->pool : "-", s->bulk ? "bulk" : "urgent");
+	http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+}
+
 static void set_suspended(struct api *a, struct evhttp_request *req, struct source *s, bool on)
 {
 	char err[256];
@@ -319,7 +368,7 @@ static void new_password(struct api *a, struct evhttp_request *req, struct sourc
 	auth_hash_async(a->deps.auth, j->secret, hashed, api_pending_new(a, req, j));
 }
 
-static void delete (struct api *a, struct evhttp_request *req, struct source *s)
+static void remove_source(struct api *a, struct evhttp_request *req, struct source *s)
 {
 	char err[256], name[SOURCE_NAME_MAX + 1];
 
@@ -355,9 +404,11 @@ void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t
 		if (cmd == EVHTTP_REQ_GET)
 			http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
 		else if (cmd == EVHTTP_REQ_DELETE)
-			delete (a, req, s);
+			remove_source(a, req, s);
+		else if (cmd == EVHTTP_REQ_PATCH)
+			patch(a, req, s);
 		else
-			http_error(req, 405, "method_not_allowed", "use GET or DELETE");
+			http_error(req, 405, "method_not_allowed", "use GET, PATCH or DELETE");
 		return;
 	}
 	const char *verb = seg[1];

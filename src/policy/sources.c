@@ -87,6 +87,8 @@ static struct source *insert_mem(struct sources *reg, const struct store_source 
 	strlcpy_(s->kind, ss->kind, sizeof(s->kind));
 	s->auth = ss->auth;
 	s->suspended = ss->suspended;
+	strlcpy_(s->pool, ss->pool, sizeof(s->pool));
+	s->bulk = ss->bulk;
 	s->created_at = ss->created_at;
 	s->updated_at = ss->updated_at;
 	set_networks(s, ss->networks, ss->nnetworks);
@@ -246,6 +248,8 @@ static void to_store(const struct source *s, struct store_source *ss, char *cons
 	strlcpy_(ss->kind, s->kind, sizeof(ss->kind));
 	ss->auth = s->auth;
 	ss->suspended = s->suspended;
+	strlcpy_(ss->pool, s->pool, sizeof(ss->pool));
+	ss->bulk = s->bulk;
 	ss->networks = (char **)networks;
 	ss->nnetworks = n;
 }
@@ -374,4 +378,25 @@ int sources_delete(struct sources *reg, struct source *s, char *err, size_t errl
 	htab_del(reg->by_id, key);
 	source_unref(s);
 	return 0;
+}
+
+int sources_set_delivery(struct sources *reg, struct source *s, const char *kind, const char *pool,
+                         bool bulk, char *err, size_t errlen)
+{
+	struct source saved = *s;
+	char **nets = networks_text(s);
+
+	strlcpy_(s->kind, kind, sizeof(s->kind));
+	strlcpy_(s->pool, pool, sizeof(s->pool));
+	s->bulk = bulk;
+	int r = update(reg, s, nets, s->nnets, err, errlen);
+	free_strv(nets, s->nnets);
+	if (r != 0) {
+		strlcpy_(s->kind, saved.kind, sizeof(s->kind));
+		strlcpy_(s->pool, saved.pool, sizeof(s->pool));
+		s->bulk = saved.bulk;
+	} else {
+		s->updated_at = (int64_t)time(NULL);
+	}
+	return r;
 }

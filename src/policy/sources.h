@@ -36,6 +36,8 @@ struct source {
 	enum source_auth auth;
 	bool suspended;
 	bool deleted;
+	char pool[64]; /* IP pool to send from, "" for the default */
+	bool bulk;     /* its mail takes the bulk lane unless a message says otherwise */
 	int64_t created_at, updated_at;
 	struct cidr nets[SOURCE_MAX_NETWORKS];
 	size_t nnets;
@@ -88,5 +90,8 @@ int sources_set_networks(struct sources *reg, struct source *s, char *const *net
 int sources_set_password(struct sources *reg, struct source *s, const char *pw_hash, char *err,
                          size_t errlen);
 int sources_delete(struct sources *reg, struct source *s, char *err, size_t errlen);
+/* sources_set_delivery - kind, pool ("" for the default) and lane of s */
+int sources_set_delivery(struct sources *reg, struct source *s, const char *kind, const char *pool,
+                         bool bulk, char *err, size_t errlen);
 
 #endif

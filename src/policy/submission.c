@@ -10,12 +10,14 @@
 
 #include <event2/event.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
 #include "envelope.h"
+#include "eventlog.h"
 #include "header.h"
 #include "id.h"
 #include "log.h"
@@ -29,6 +31,7 @@
 enum phase { PH_IDLE, PH_HEADER, PH_BODY, PH_COMMIT };
 
 struct submission {
+	struct eventlog *events;
 	struct spool *sp;
 	struct queue *q;
 	char *hostname;
@@ -45,6 +48,7 @@ struct submission {
 	struct buf body;     /* body octets not yet written as a record */
 	uint64_t size;
 	enum reply fail; /* RPL_OK, or the first reason to refuse */
+	int header_lane; /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
 
 	submission_done_fn done;
 	void *done_arg;
@@ -57,10 +61,11 @@ struct submission {
 static void on_refused(evutil_socket_t fd, short what, void *arg);
 
 struct submission *submission_new(struct event_base *base, struct spool *sp, struct queue *q,
-                                  const char *hostname)
+                                  struct eventlog *events, const char *hostname)
 {
 	struct submission *s = xcalloc(1, sizeof(*s));
 
+	s->events = events;
 	s->q = q;
 	s->later = event_new(base, -1, 0, on_refused, s);
 	s->sp = sp;
@@ -174,6 +179,10 @@ uint64_t submission_data_begin(struct submission *s, const struct received_info 
 	s->env.id = id_next();
 	s->env.arrival_ms = now_ms();
 	envelope_set(&s->env.source, s->src ? s->src->name : "");
+	/* how the source's mail leaves: its IP pool and lane */
+	envelope_set(&s->env.pool, s->src && s->src->pool[0] ? s->src->pool : NULL);
+	s->env.bulk = s->src && s->src->bulk;
+	s->header_lane = -1;
 	envelope_set(&s->env.client, client);
 	envelope_set(&s->env.helo, helo);
 	r.id = id_format(s->env.id, hex);
@@ -211,9 +220,9 @@ static void take_lane(struct submission *s, const char *v, size_t n)
 			word[k++] = ascii_lower(v[i]);
 	word[k] = '\0';
 	if (strcmp(word, "bulk") == 0)
-		s->env.bulk = true;
+		s->header_lane = 1;
 	else if (strcmp(word, "urgent") == 0)
-		s->env.bulk = false;
+		s->header_lane = 0;
 }
 
 static void finish_header(struct submission *s, size_t end)
@@ -325,6 +334,17 @@ static void committed(int err, uint64_t id, void *arg)
 		log_err("msg=%s spool commit failed error=\"%s\"", id_format(id, hex),
 		        strerror(err));
 	} else {
+		char detail[512];
+		snprintf(detail, sizeof(detail),
+		         "{\"size\":%llu,\"rcpts\":%zu,\"client\":\"%s\",\"lane\":\"%s\"}",
+		         (unsigned long long)s->size, s->env.nrcpts,
+		         s->env.client && !strpbrk(s->env.client, "\"\\") ? s->env.client : "",
+		         s->env.bulk || s->header_lane == 1 ? "bulk" : "urgent");
+		eventlog_add(s->events, "accepted", id, s->env.source, s->env.sender, NULL, NULL,
+		             detail);
+		for (size_t i = 0; i < s->env.nrcpts; i++)
+			eventlog_add(s->events, "queued", id, s->env.source, s->env.sender,
+			             s->env.rcpts[i].addr, NULL, NULL);
 		queue_add(s->q, id);
 	}
 	if (!s->cancelled)
@@ -368,8 +388,10 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 	}
 	flush_body(s, true);
 	/* what the content told about the envelope, after it (qrecord.h) */
-	if (s->env.bulk)
+	if (s->header_lane == 1)
 		qrec_put(spool_msg_buf(s->msg), QREC_ATTR, "lane=bulk", 9);
+	else if (s->header_lane == 0)
+		qrec_put(spool_msg_buf(s->msg), QREC_ATTR, "lane=urgent", 11);
 	struct spool_msg *m = s->msg;
 	s->phase = PH_COMMIT;
 	buf_release(&s->received);

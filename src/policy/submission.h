@@ -19,6 +19,7 @@
 #include "reply.h"
 
 struct event_base;
+struct eventlog;
 struct queue;
 struct spool;
 struct source;
@@ -37,7 +38,7 @@ struct submission;
  * is delivered (a duplicate, if the client retries, never a loss).
  */
 struct submission *submission_new(struct event_base *base, struct spool *sp, struct queue *q,
-                                  const char *hostname);
+                                  struct eventlog *events, const char *hostname);
 void submission_free(struct submission *s);
 /* submission_set_source - src is referenced (NULL until authenticated). */
 void submission_set_source(struct submission *s, struct source *src);

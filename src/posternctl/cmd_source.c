@@ -24,6 +24,8 @@ static void print_source(json_t *s)
 	printf("kind:        %s\n", jstr(s, "kind"));
 	printf("auth:        %s\n", jstr(s, "auth"));
 	printf("status:      %s\n", jstr(s, "status"));
+	printf("pool:        %s\n", *jstr(s, "pool") ? jstr(s, "pool") : "(default)");
+	printf("lane:        %s\n", jstr(s, "lane"));
 	printf("networks:   ");
 	if (json_array_size(json_object_get(s, "networks")) == 0)
 		printf(" any");
@@ -195,11 +197,47 @@ static int networks(const struct ctl *c, int argc, char **argv)
 	return r;
 }
 
+/* source set NAME [--kind K] [--pool P|--pool ""] [--lane urgent|bulk] */
+static int set(const struct ctl *c, int argc, char **argv)
+{
+	char path[256];
+	json_t *body = json_object(), *out;
+
+	if (argc < 3 || argv[1][0] == '-') {
+		fprintf(stderr, "posternctl: usage: source set NAME [--kind KIND] [--pool POOL] "
+		                "[--lane urgent|bulk]\n");
+		json_decref(body);
+		return CTL_USAGE;
+	}
+	for (int i = 2; i < argc; i += 2) {
+		const char *key = strcmp(argv[i], "--kind") == 0   ? "kind"
+		                  : strcmp(argv[i], "--pool") == 0 ? "pool"
+		                  : strcmp(argv[i], "--lane") == 0 ? "lane"
+		                                                   : NULL;
+		if (key == NULL || i + 1 >= argc) {
+			fprintf(stderr,
+			        "posternctl: source set: unknown option or missing value: %s\n",
+			        argv[i]);
+			json_decref(body);
+			return CTL_USAGE;
+		}
+		json_object_set_new(body, key, json_string(argv[i + 1]));
+	}
+	snprintf(path, sizeof(path), "/admin/v1/sources/%s", argv[1]);
+	int r = ctl_run(c, "PATCH", path, body, &out);
+	json_decref(body);
+	if (r == CTL_OK && !c->json)
+		print_source(json_object_get(out, "source"));
+	json_decref(out);
+	return r;
+}
+
 int cmd_source(const struct ctl *c, int argc, char **argv)
 {
 	if (argc == 0) {
-		fprintf(stderr, "posternctl: source: list, show, add, suspend, resume, passwd, "
-		                "networks or delete\n");
+		fprintf(stderr,
+		        "posternctl: source: list, show, add, set, suspend, resume, passwd, "
+		        "networks or delete\n");
 		return CTL_USAGE;
 	}
 	const char *verb = argv[0];
@@ -209,6 +247,8 @@ int cmd_source(const struct ctl *c, int argc, char **argv)
 		return add(c, argc, argv);
 	if (strcmp(verb, "networks") == 0)
 		return networks(c, argc, argv);
+	if (strcmp(verb, "set") == 0)
+		return set(c, argc, argv);
 	if (strcmp(verb, "show") == 0 || strcmp(verb, "suspend") == 0 ||
 	    strcmp(verb, "resume") == 0 || strcmp(verb, "delete") == 0 ||
 	    strcmp(verb, "passwd") == 0) {

@@ -27,6 +27,7 @@ static void usage(void)
 	                "                  (--ip: authenticate by client address, no password;\n"
 	                "                   --allow-ip: a password source usable only from these "
 	                "networks)\n"
+	                "  source set NAME [--kind KIND] [--pool POOL] [--lane urgent|bulk]\n"
 	                "  source suspend NAME     the kill switch: refuse its sessions at once\n"
 	                "  source resume NAME\n"
 	                "  source passwd NAME      a new password (the old one stops working)\n"

@@ -30,6 +30,7 @@
 #include "cidr.h"
 #include "config.h"
 #include "delivery.h"
+#include "eventlog.h"
 #include "mta.h"
 #include "fsio.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct daemon {
 	struct event_base *base;
 	struct store *store;
 	struct sources *reg;
+	struct eventlog *events;
 	struct mta *mta;
 	struct auth *auth;
 	struct spool *spool;
@@ -261,6 +263,8 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		fatal("store: %s", err);
 	if ((dm->reg = sources_new(dm->store, err, sizeof(err))) == NULL)
 		fatal("store: %s", err);
+	if ((dm->events = eventlog_open(path, err, sizeof(err))) == NULL)
+		fatal("events: %s", err);
 	dm->auth = auth_new(dm->base, dm->reg, (int)c->auth_threads);
 	if ((dm->spool = spool_open(c->spool_dir, dm->base, (int)c->commit_threads, err,
 	                            sizeof(err))) == NULL)
@@ -270,9 +274,9 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		fatal("%s: %s", c->path, err);
 	if ((dm->mta = mta_new(dm->base, &ds.mta, err, sizeof(err))) == NULL)
 		fatal("delivery: %s", err);
-	dm->queue = queue_new(dm->base, dm->spool, dm->mta, &ds.queue);
+	dm->queue = queue_new(dm->base, dm->spool, dm->mta, dm->events, &ds.queue);
 	delivery_settings_release(&ds);
-	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue};
+	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue, dm->events};
 	dm->smtpd = smtpd_new(dm->base, c->hostname, &deps);
 	smtpd_set_tls(dm->smtpd, tls);
 	apply(dm, c);
@@ -304,6 +308,7 @@ static void stop_services(struct daemon *dm)
 	spool_stop(dm->spool);
 	queue_free(dm->queue);
 	spool_free(dm->spool);
+	eventlog_close(dm->events);
 	auth_free(dm->auth);
 	sources_free(dm->reg);
 	store_close(dm->store);

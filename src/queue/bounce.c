@@ -7,11 +7,13 @@
  * The notice is committed to the spool like any message before the original
  * is removed, so a crash in between can duplicate it but never lose it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dsn.h"
+#include "eventlog.h"
 #include "id.h"
 #include "log.h"
 #include "qrecord.h"
@@ -78,6 +80,9 @@ static void inject(struct bounce_ctx *b, const struct envelope *orig, const stru
 	}
 	log_info("msg=%s bounce dsn=%s to=<%s>", id_format(orig->id, ohex), id_format(e.id, hex),
 	         orig->sender);
+	char detail[64];
+	snprintf(detail, sizeof(detail), "{\"dsn_id\":\"%s\"}", hex);
+	eventlog_add(b->q->events, "dsn", orig->id, orig->source, orig->sender, NULL, NULL, detail);
 	b->pending++;
 	envelope_release(&e);
 	spool_msg_commit(sm, committed, b);

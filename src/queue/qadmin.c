@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eventlog.h"
 #include "id.h"
 #include "log.h"
 #include "queue_internal.h"
@@ -278,6 +279,7 @@ int queue_release(struct queue *q, uint64_t id)
 		spool_file_release(&f);
 	}
 	log_info("msg=%s queue released", hex);
+	eventlog_add(q->events, "released", id, NULL, NULL, NULL, NULL, NULL);
 	queue_add(q, id);
 	return 0;
 }

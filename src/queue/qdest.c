@@ -10,6 +10,7 @@
  * at once and marks the destination down for a while, instead of trying each.
  */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,19 @@ static void record(struct qjob *j, size_t k, const struct mta_msg *mm)
 	             : r->outcome == MTA_PERM ? RCPT_FAILED
 	                                      : RCPT_PENDING;
 	m->st.last_ms = now_ms();
+	json_t *d =
+	        json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:i}", "relay", r->relay, "tls",
+	                  mm->tls_version, "cipher", mm->tls_cipher, "code", r->code, "reply",
+	                  r->text, "delay_ms", (json_int_t)(now_ms() - m->file.msg.env.arrival_ms),
+	                  "attempt", (int)m->st.attempts + 1);
+	char *dtext = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	queue_event(m->q,
+	            r->outcome == MTA_SENT   ? "delivered"
+	            : r->outcome == MTA_PERM ? "bounced"
+	                                     : "deferred",
+	            m, m->file.msg.env.rcpts[idx].addr, r->dsn, dtext);
+	free(dtext);
+	json_decref(d);
 	log_info("msg=%s delivery rcpt=<%s> relay=%s tls=%s dsn=%s delay=%.3fs status=%s "
 	         "reply=%s",
 	         id_format(m->id, hex), m->file.msg.env.rcpts[idx].addr,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eventlog.h"
 #include "id.h"
 #include "log.h"
 #include "queue_internal.h"
@@ -20,10 +21,11 @@
 static void on_timer(evutil_socket_t fd, short what, void *arg);
 
 struct queue *queue_new(struct event_base *base, struct spool *sp, struct mta *mta,
-                        const struct queue_config *cfg)
+                        struct eventlog *events, const struct queue_config *cfg)
 {
 	struct queue *q = xcalloc(1, sizeof(*q));
 
+	q->events = events;
 	q->base = base;
 	q->sp = sp;
 	q->mta = mta;
@@ -333,6 +335,7 @@ void qactive_finish(struct qactive *m)
 	case QACT_DELETE:
 		remove_files(q, m->id);
 		log_info("msg=%s queue deleted by=admin", hex);
+		queue_event(q, "deleted", m, NULL, NULL, "{\"by\":\"admin\"}");
 		release_active(m);
 		queue_pump(q);
 		return;
@@ -341,6 +344,7 @@ void qactive_finish(struct qactive *m)
 		queue_write_state(q, m->id, &m->st);
 		htab_put(q->held, hex, (void *)1);
 		log_info("msg=%s queue held", hex);
+		queue_event(q, "held", m, NULL, NULL, NULL);
 		release_active(m);
 		queue_pump(q);
 		return;
@@ -354,6 +358,7 @@ void qactive_finish(struct qactive *m)
 	if (pending > 0 && now - m->file.msg.env.arrival_ms >= q->cfg.max_lifetime_ms) {
 		fail_pending(m, "4.4.7", "delivery time expired");
 		log_info("msg=%s queue expired pending=%zu", hex, pending);
+		queue_event(q, "expired", m, NULL, "4.4.7", NULL);
 		pending = 0;
 	}
 	if (pending == 0) {
@@ -391,6 +396,15 @@ void bounce_done(struct qactive *m, bool ok)
 	}
 	remove_files(q, m->id);
 	log_info("msg=%s queue removed", hex);
+	queue_event(q, "removed", m, NULL, NULL, NULL);
 	release_active(m);
 	queue_pump(q);
+}
+
+void queue_event(struct queue *q, const char *type, const struct qactive *m, const char *rcpt,
+                 const char *dsn, const char *detail)
+{
+	const struct envelope *e = &m->file.msg.env;
+
+	eventlog_add(q->events, type, m->id, e->source, e->sender, rcpt, dsn, detail);
 }

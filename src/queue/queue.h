@@ -19,6 +19,7 @@
 struct event_base;
 struct spool;
 struct mta;
+struct eventlog;
 
 struct queue_config {
 	const char *hostname; /* Reporting-MTA of DSNs, and their From */
@@ -31,9 +32,9 @@ struct queue_config {
 
 struct queue;
 
-/* queue_new - sp and mta are borrowed and must outlive the queue. */
+/* queue_new - sp, mta and events (may be NULL) are borrowed and must outlive the queue. */
 struct queue *queue_new(struct event_base *base, struct spool *sp, struct mta *mta,
-                        const struct queue_config *cfg);
+                        struct eventlog *events, const struct queue_config *cfg);
 void queue_set_config(struct queue *q, const struct queue_config *cfg);
 /* queue_stop - start no delivery and no connection from now on (before mta_free). */
 void queue_stop(struct queue *q);

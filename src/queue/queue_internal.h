@@ -60,6 +60,7 @@ struct queue {
 	struct event_base *base;
 	struct spool *sp;
 	struct mta *mta;
+	struct eventlog *events;
 	struct queue_config cfg;
 	char *hostname;
 	struct heap waiting; /* (next attempt ms, id) */
@@ -74,6 +75,9 @@ struct queue {
 };
 
 /* queue.c */
+/* queue_event - record an event of message m (detail: JSON text or NULL) */
+void queue_event(struct queue *q, const char *type, const struct qactive *m, const char *rcpt,
+                 const char *dsn, const char *detail);
 void queue_pump(struct queue *q);
 void qactive_finish(struct qactive *m);
 uint64_t queue_backoff(const struct queue *q, uint32_t attempts);

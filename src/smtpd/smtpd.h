@@ -36,6 +36,7 @@ struct smtpd_deps {
 	struct auth *auth;
 	struct spool *spool;
 	struct queue *queue;
+	struct eventlog *events;
 };
 
 struct smtpd;

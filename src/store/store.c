@@ -97,3 +97,8 @@ int store_creds_each(struct store *st, store_cred_fn fn, void *arg, char *err, s
 {
 	return st->be->creds_each(st->impl, fn, arg, err, errlen);
 }
+
+int store_events_insert(struct store *st, const struct store_event *list, char *err, size_t errlen)
+{
+	return st->be->events_insert(st->impl, list, err, errlen);
+}

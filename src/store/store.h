@@ -30,6 +30,8 @@ struct store_source {
 	char kind[SOURCE_KIND_MAX + 1];
 	enum source_auth auth;
 	bool suspended;
+	char pool[64];                  /* the IP pool it sends from; "" for the default */
+	bool bulk;                      /* its mail takes the bulk lane */
 	int64_t created_at, updated_at; /* seconds since the epoch */
 	char **networks;                /* owned: CIDR texts */
 	size_t nnetworks;
@@ -69,6 +71,19 @@ int store_source_delete(struct store *st, int64_t id, char *err, size_t errlen);
 int store_cred_put(struct store *st, struct store_cred *c, char *err, size_t errlen);
 int store_cred_delete(struct store *st, int64_t id, char *err, size_t errlen);
 
+/* one event of a message's life (eventlog.h); a list through next */
+struct store_event {
+	struct store_event *next;
+	uint64_t ts_ms;
+	const char *type;                      /* a constant word */
+	char msg[17];                          /* hex queue id, "" if none */
+	char *source, *sender, *rcpt, *detail; /* owned by the list; may be NULL */
+	char dsn[16];
+};
+
+/* store_events_insert - write a list of events in one transaction. */
+int store_events_insert(struct store *st, const struct store_event *list, char *err, size_t errlen);
+
 /* iteration callbacks borrow their argument for the duration of the call */
 typedef void (*store_source_fn)(const struct store_source *s, void *arg);
 typedef void (*store_cred_fn)(const struct store_cred *c, void *arg);
@@ -89,6 +104,7 @@ struct store_backend {
 	int (*cred_delete)(void *impl, int64_t id, char *err, size_t errlen);
 	int (*sources_each)(void *impl, store_source_fn fn, void *arg, char *err, size_t errlen);
 	int (*creds_each)(void *impl, store_cred_fn fn, void *arg, char *err, size_t errlen);
+	int (*events_insert)(void *impl, const struct store_event *list, char *err, size_t errlen);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -43,6 +43,24 @@ static const char *migrations[] = {
         "  expires_at INTEGER NOT NULL DEFAULT 0,"
         "  last_used_at INTEGER NOT NULL DEFAULT 0,"
         "  UNIQUE (source_id, kind, name));",
+        /* 2: the sending pool and lane of a source; the event log */
+        "ALTER TABLE sources ADD COLUMN pool TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE sources ADD COLUMN lane TEXT NOT NULL DEFAULT 'urgent'"
+        "  CHECK (lane IN ('urgent', 'bulk'));"
+        "CREATE TABLE events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  ts INTEGER NOT NULL,"
+        "  msg TEXT NOT NULL DEFAULT '',"
+        "  source TEXT NOT NULL DEFAULT '',"
+        "  type TEXT NOT NULL,"
+        "  sender TEXT NOT NULL DEFAULT '',"
+        "  rcpt TEXT NOT NULL DEFAULT '',"
+        "  dsn TEXT NOT NULL DEFAULT '',"
+        "  detail TEXT NOT NULL DEFAULT '{}');"
+        "CREATE INDEX events_ts ON events (ts);"
+        "CREATE INDEX events_msg ON events (msg);"
+        "CREATE INDEX events_source_ts ON events (source, ts);"
+        "CREATE INDEX events_rcpt ON events (rcpt);",
 };
 
 static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)
@@ -170,7 +188,7 @@ static int sq_source_insert(void *impl, struct store_source *s, char *err, size_
 
 	if (sqlite3_prepare_v2(q->db,
 	                       "INSERT INTO sources (name, kind, auth, status, created_at, "
-	                       "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+	                       "updated_at, pool, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return fail(q->db, "insert source", err, errlen);
 	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
@@ -179,6 +197,8 @@ static int sq_source_insert(void *impl, struct store_source *s, char *err, size_
 	sqlite3_bind_text(st, 4, s->suspended ? "suspended" : "active", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_text(st, 7, s->pool, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, s->bulk ? "bulk" : "urgent", -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT) {
@@ -199,14 +219,16 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	int64_t now = (int64_t)time(NULL);
 
 	if (sqlite3_prepare_v2(q->db,
-	                       "UPDATE sources SET kind = ?, status = ?, updated_at = ? "
-	                       "WHERE id = ?",
+	                       "UPDATE sources SET kind = ?, status = ?, updated_at = ?, pool = ?, "
+	                       "lane = ? WHERE id = ?",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return fail(q->db, "update source", err, errlen);
 	sqlite3_bind_text(st, 1, s->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, s->suspended ? "suspended" : "active", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, s->id);
+	sqlite3_bind_text(st, 4, s->pool, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, s->bulk ? "bulk" : "urgent", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, s->id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -319,8 +341,8 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 	size_t n = 0;
 
 	if (sqlite3_prepare_v2(q->db,
-	                       "SELECT id, name, kind, auth, status, created_at, updated_at "
-	                       "FROM sources ORDER BY name",
+	                       "SELECT id, name, kind, auth, status, created_at, updated_at, pool, "
+	                       "lane FROM sources ORDER BY name",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return fail(q->db, "list sources", err, errlen);
 	int rc;
@@ -336,6 +358,8 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 		s->suspended = strcmp(col_text(st, 4), "suspended") == 0;
 		s->created_at = sqlite3_column_int64(st, 5);
 		s->updated_at = sqlite3_column_int64(st, 6);
+		strlcpy_(s->pool, col_text(st, 7), sizeof(s->pool));
+		s->bulk = strcmp(col_text(st, 8), "bulk") == 0;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -381,6 +405,45 @@ static int sq_creds_each(void *impl, store_cred_fn fn, void *arg, char *err, siz
 	return 0;
 }
 
+static int sq_events_insert(void *impl, const struct store_event *list, char *err, size_t errlen)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st;
+
+	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(q->db, "begin events", err, errlen);
+	if (sqlite3_prepare_v2(
+	            q->db,
+	            "INSERT INTO events (ts, msg, source, type, sender, rcpt, dsn, detail) "
+	            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	            -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		return fail(q->db, "insert events", err, errlen);
+	}
+	for (const struct store_event *e = list; e; e = e->next) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)e->ts_ms);
+		sqlite3_bind_text(st, 2, e->msg, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, e->source ? e->source : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, e->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, e->sender ? e->sender : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, e->rcpt ? e->rcpt : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, e->dsn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, e->detail ? e->detail : "{}", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+			return fail(q->db, "insert event", err, errlen);
+		}
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		return fail(q->db, "commit events", err, errlen);
+	}
+	return 0;
+}
+
 const struct store_backend store_sqlite_backend = {
         .name = "sqlite",
         .open = sq_open,
@@ -393,4 +456,5 @@ const struct store_backend store_sqlite_backend = {
         .cred_delete = sq_cred_delete,
         .sources_each = sq_sources_each,
         .creds_each = sq_creds_each,
+        .events_insert = sq_events_insert,
 };

@@ -576,3 +576,63 @@ def test_kill9_during_a_delivery_burst(env):
             break
         time.sleep(0.2)
     assert set(acked) <= got, f"{len(set(acked) - got)} acknowledged messages never arrived"
+
+
+def events_of(relay, qid=None):
+    """The event log, read straight from the store (the admin API grows a search later)."""
+    import sqlite3
+    time.sleep(0.3)  # the writer flushes every 100 ms
+    db = sqlite3.connect(f"file:{relay.state / 'postern.db'}?mode=ro", uri=True)
+    rows = db.execute("SELECT type, msg, source, sender, rcpt, dsn, detail FROM events "
+                      + ("WHERE msg = ? " if qid else "") + "ORDER BY id",
+                      (qid,) if qid else ()).fetchall()
+    db.close()
+    return [dict(zip(("type", "msg", "source", "sender", "rcpt", "dsn"), r[:6]),
+                 detail=json.loads(r[6])) for r in rows]
+
+
+def test_every_attempt_is_an_event(env):
+    e = env(queue={"retry_min": "1s", "retry_max": "1s"})
+    mx = e.mx("127.0.0.31")
+    mx.rcpt_replies["once"] = "451 4.7.1 later"
+    mx.rcpt_reply_times["once"] = 1
+    mx.rcpt_replies["never"] = "550 5.1.1 unknown"
+    e.domain("ev.example.net", (10, "mx.ev.example.net", "127.0.0.31"))
+    resp = e.send(["once@ev.example.net", "never@ev.example.net"])
+    mx.wait(1, timeout=30)
+    e.wait_log(r"queue removed")
+    evs = [x for x in events_of(e.relay) if x["sender"] == SENDER]
+    qid = evs[0]["msg"]
+    mine = [(x["type"], x["rcpt"], x["dsn"]) for x in evs if x["msg"] == qid]
+    assert mine[0] == ("accepted", "", "")
+    assert ("deferred", "once@ev.example.net", "4.7.1") in mine
+    assert ("delivered", "once@ev.example.net", "2.0.0") in mine
+    assert ("bounced", "never@ev.example.net", "5.1.1") in mine
+    assert ("dsn", "", "") in mine and mine[-1][0] == "removed"
+    delivered = [x for x in evs if x["type"] == "delivered" and x["msg"] == qid][0]
+    assert delivered["source"] == "legacy"
+    assert delivered["detail"]["relay"].startswith("mx.ev.example.net[127.0.0.31]")
+    assert delivered["detail"]["code"] == 250 and delivered["detail"]["attempt"] == 2
+
+
+def test_source_pool_and_lane(env):
+    e = env(extra="[pools]\nmain = 127.0.0.1=out-main.example.org\n"
+                  "alt = 127.0.0.1=out-alt.example.org\n")
+    mx = e.mx("127.0.0.32")
+    e.domain("lanes.example.net", (10, "mx.lanes.example.net", "127.0.0.32"))
+    out = e.relay.ctl_json("source", "set", "legacy", "--pool", "alt", "--lane", "bulk")
+    assert (out["source"]["pool"], out["source"]["lane"]) == ("alt", "bulk")
+    r = e.relay.ctl("source", "set", "legacy", "--pool", "nosuch")
+    assert r.returncode == 1 and "no IP pool named nosuch" in r.stderr
+    r = e.relay.ctl("source", "set", "legacy", "--lane", "fast")
+    assert r.returncode == 1 and "lane must be urgent or bulk" in r.stderr
+    e.send(["u@lanes.example.net"], msg=message(subject="by source"))
+    [got] = mx.wait(1)
+    assert got.helo == "out-alt.example.org"
+    [m] = [x for x in events_of(e.relay) if x["type"] == "accepted"]
+    assert m["detail"]["lane"] == "bulk"
+    # a message can ask for the other lane; the header never leaves the relay
+    e.send(["v@lanes.example.net"], msg=message(headers={"X-Postern-Lane": "urgent"}))
+    got = mx.wait(2)
+    assert b"X-Postern-Lane" not in got[1].data
+    assert "pool:        alt" in e.relay.ctl("source", "show", "legacy", check=True).stdout
