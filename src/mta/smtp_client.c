@@ -32,82 +32,25 @@
 #include "id.h"
 #include "log.h"
 #include "mta_internal.h"
+#include "smtp_conn.h"
 #include "smtp_reply.h"
 #include "strutil.h"
 #include "xmalloc.h"
-
-enum cstate {
-	C_RESOLVE,
-	C_CONNECT,
-	C_BANNER,
-	C_EHLO,
-	C_HELO,
-	C_STARTTLS,
-	C_HANDSHAKE,
-	C_AUTH,
-	C_READY,
-	C_MAIL,
-	C_RCPT,
-	C_DATA,
-	C_BODY,
-	C_DOT,
-	C_RSET,
-	C_QUIT,
-	C_DEAD, /* ended; freed from its timer, never inside a callback */
-};
-
-#define BODY_CHUNK (64 * 1024)
-
-struct conn {
-	struct mta *m;
-	struct conn *prev, *next;
-	uint64_t id;
-	struct mta_dest d;
-	struct mta_feed feed;
-	enum cstate state;
-	struct resolve_req *rr;
-	struct resolve_result targets;
-	size_t cur;       /* target being tried */
-	bool plain_retry; /* "may": this target again, without TLS */
-	int fd;
-	struct bufferevent *bev;
-	bool tls;
-	char tls_version[32], tls_cipher[64];
-	struct event *timer;
-	struct smtp_reply reply;
-	struct smtp_caps caps;
-	const struct mta_pool_addr *bind;
-	const char *ehlo_name;
-	char relay[300];
-	struct mta_result fail; /* why the connection could not be used */
-	bool carried;           /* at least one message was taken */
-	unsigned msgs;
-
-	/* the transaction in flight */
-	struct mta_msg *msg;
-	size_t rcpt_sent, rcpt_replied, accepted;
-	bool mail_ok;
-	struct mta_result mail_res;
-	size_t span;     /* body streaming: which span (0 header, 1 separator, 2.. body) */
-	size_t span_off; /* offset in it */
-	bool at_bol;     /* the next octet starts a line (dot-stuffing) */
-};
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void next_target(struct conn *c);
-static void start_transaction(struct conn *c);
 
-static void deadline(struct conn *c, uint64_t ms)
+void smtp_deadline(struct conn *c, uint64_t ms)
 {
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 
 	evtimer_add(c->timer, &tv);
 }
 
-static void cmd(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cmd(struct conn *c, const char *fmt, ...)
+void smtp_cmd(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void smtp_cmd(struct conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -148,8 +91,8 @@ static void conn_free(struct conn *c)
 }
 
 /* fill every recipient of the message in flight that has no final result yet */
-static void finish_msg(struct conn *c, enum mta_outcome o, int code, const char *dsn,
-                       const char *text)
+void smtp_finish_msg(struct conn *c, enum mta_outcome o, int code, const char *dsn,
+                     const char *text)
 {
 	struct mta_msg *mm = c->msg;
 
@@ -177,8 +120,8 @@ static void conn_end(struct conn *c, const struct mta_result *why)
 	if (c->state == C_DEAD)
 		return;
 	if (c->msg)
-		finish_msg(c, MTA_TEMP, why ? why->code : 0, why ? why->dsn : "4.4.2",
-		           why ? why->text : "connection lost");
+		smtp_finish_msg(c, MTA_TEMP, why ? why->code : 0, why ? why->dsn : "4.4.2",
+		                why ? why->text : "connection lost");
 	c->state = C_DEAD;
 	resolve_cancel(c->rr);
 	c->rr = NULL;
@@ -230,7 +173,7 @@ static enum mta_outcome outcome_of(int code)
 }
 
 /* a result from the reply just read */
-static void result_from_reply(struct conn *c, struct mta_result *r)
+void smtp_result_from_reply(struct conn *c, struct mta_result *r)
 {
 	char first[400];
 	int cls = smtp_reply_class(&c->reply);
@@ -246,8 +189,8 @@ static void result_from_reply(struct conn *c, struct mta_result *r)
 static void send_ehlo(struct conn *c, bool helo)
 {
 	c->state = helo ? C_HELO : C_EHLO;
-	cmd(c, "%s %s", helo ? "HELO" : "EHLO", c->ehlo_name);
-	deadline(c, c->m->cfg.command_timeout_ms);
+	smtp_cmd(c, "%s %s", helo ? "HELO" : "EHLO", c->ehlo_name);
+	smtp_deadline(c, c->m->cfg.command_timeout_ms);
 }
 
 static void start_tls(struct conn *c)
@@ -284,7 +227,7 @@ static void start_tls(struct conn *c)
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = C_HANDSHAKE;
-	deadline(c, c->m->cfg.command_timeout_ms);
+	smtp_deadline(c, c->m->cfg.command_timeout_ms);
 }
 
 static void send_auth(struct conn *c)
@@ -305,9 +248,9 @@ static void send_auth(struct conn *c)
 	base64_encode(raw, ul + pl + 2, b64, sizeof(b64));
 	OPENSSL_cleanse(raw, sizeof(raw));
 	c->state = C_AUTH;
-	cmd(c, "AUTH PLAIN %s", b64);
+	smtp_cmd(c, "AUTH PLAIN %s", b64);
 	OPENSSL_cleanse(b64, sizeof(b64));
-	deadline(c, c->m->cfg.command_timeout_ms);
+	smtp_deadline(c, c->m->cfg.command_timeout_ms);
 }
 
 /* after EHLO (and TLS): TLS if the policy wants it, AUTH for a smarthost, then ready */
@@ -318,8 +261,8 @@ static void after_ehlo(struct conn *c)
 	if (!c->tls && !c->plain_retry && p != TLS_POLICY_NONE) {
 		if (c->caps.starttls) {
 			c->state = C_STARTTLS;
-			cmd(c, "STARTTLS");
-			deadline(c, c->m->cfg.command_timeout_ms);
+			smtp_cmd(c, "STARTTLS");
+			smtp_deadline(c, c->m->cfg.command_timeout_ms);
 			return;
 		}
 		if (p == TLS_POLICY_ENCRYPT || p == TLS_POLICY_VERIFY) {
@@ -345,294 +288,7 @@ static void after_ehlo(struct conn *c)
 		return;
 	}
 	c->state = C_READY;
-	start_transaction(c);
-}
-
-/* -- transactions ------------------------------------------------------------ */
-
-static bool body_8bit(const struct qmsg *m)
-{
-	if (m->env.body == BODY_8BITMIME)
-		return true;
-	for (size_t i = 0; i < m->header.n; i++)
-		if ((unsigned char)m->header.p[i] >= 0x80)
-			return true;
-	return false;
-}
-
-/* a message the server cannot take as it is: refuse it without sending */
-static bool refuse_unsendable(struct conn *c)
-{
-	const struct qmsg *m = c->msg->msg;
-
-	if (m->env.smtputf8 && !c->caps.smtputf8) {
-		finish_msg(c, MTA_PERM, 0, "5.6.7",
-		           "the message needs SMTPUTF8 and the server does not support it");
-		return true;
-	}
-	if (body_8bit(m) && !c->caps.eightbitmime && !c->caps.smtputf8) {
-		finish_msg(
-		        c, MTA_PERM, 0, "5.6.3",
-		        "the message has 8-bit content and the server does not support 8BITMIME");
-		return true;
-	}
-	if (c->caps.size && c->caps.size_max && m->size > c->caps.size_max) {
-		char text[200];
-		snprintf(text, sizeof(text),
-		         "the message (%llu octets) exceeds the server's limit (%llu)",
-		         (unsigned long long)m->size, (unsigned long long)c->caps.size_max);
-		finish_msg(c, MTA_PERM, 0, "5.3.4", text);
-		return true;
-	}
-	return false;
-}
-
-static void notify_param(unsigned notify, char *dst, size_t n)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} w[] = {{DSN_NOTIFY_NEVER, "NEVER"},
-	         {DSN_NOTIFY_SUCCESS, "SUCCESS"},
-	         {DSN_NOTIFY_FAILURE, "FAILURE"},
-	         {DSN_NOTIFY_DELAY, "DELAY"}};
-	size_t o = 0;
-
-	dst[0] = '\0';
-	for (size_t i = 0; i < 4; i++)
-		if (notify & w[i].bit)
-			o += (size_t)snprintf(dst + o, n - o, "%s%s", o ? "," : "", w[i].name);
-}
-
-static void send_rcpt(struct conn *c, size_t i)
-{
-	const struct envelope_rcpt *r = &c->msg->msg->env.rcpts[c->msg->rcpt[i]];
-	char notify[64];
-
-	if (c->caps.dsn && (r->notify || r->orcpt)) {
-		notify_param(r->notify, notify, sizeof(notify));
-		cmd(c, "RCPT TO:<%s>%s%s%s%s", r->addr, r->notify ? " NOTIFY=" : "", notify,
-		    r->orcpt ? " ORCPT=" : "", r->orcpt ? r->orcpt : "");
-	} else {
-		cmd(c, "RCPT TO:<%s>", r->addr);
-	}
-}
-
-static void start_transaction(struct conn *c)
-{
-	struct envelope *e;
-	char params[256];
-	size_t o = 0;
-
-	if (c->msgs >= (unsigned)c->m->cfg.msgs_per_conn ||
-	    (c->msg = c->feed.next(c->feed.arg)) == NULL) {
-		c->state = C_QUIT;
-		cmd(c, "QUIT");
-		deadline(c, c->m->cfg.command_timeout_ms);
-		return;
-	}
-	c->carried = true;
-	c->msgs++;
-	c->rcpt_sent = c->rcpt_replied = c->accepted = 0;
-	c->mail_ok = false;
-	for (size_t i = 0; i < c->msg->nrcpt; i++)
-		memset(&c->msg->res[i], 0, sizeof(c->msg->res[i]));
-	if (refuse_unsendable(c)) {
-		start_transaction(c);
-		return;
-	}
-	e = (struct envelope *)&c->msg->msg->env;
-	params[0] = '\0';
-	if (c->caps.size)
-		o += (size_t)snprintf(params + o, sizeof(params) - o, " SIZE=%llu",
-		                      (unsigned long long)c->msg->msg->size);
-	if (body_8bit(c->msg->msg) && c->caps.eightbitmime)
-		o += (size_t)snprintf(params + o, sizeof(params) - o, " BODY=8BITMIME");
-	if (e->smtputf8)
-		o += (size_t)snprintf(params + o, sizeof(params) - o, " SMTPUTF8");
-	if (c->caps.dsn) {
-		if (e->ret != DSN_RET_DEFAULT)
-			o += (size_t)snprintf(params + o, sizeof(params) - o, " RET=%s",
-			                      e->ret == DSN_RET_FULL ? "FULL" : "HDRS");
-		if (e->envid)
-			o += (size_t)snprintf(params + o, sizeof(params) - o, " ENVID=%s",
-			                      e->envid);
-	}
-	c->msg->dsn_relayed = c->caps.dsn;
-	c->state = C_MAIL;
-	cmd(c, "MAIL FROM:<%s>%s", e->sender, params);
-	if (c->caps.pipelining) {
-		/* RFC 2920: the whole envelope and DATA in one go */
-		for (size_t i = 0; i < c->msg->nrcpt; i++)
-			send_rcpt(c, i);
-		c->rcpt_sent = c->msg->nrcpt;
-		cmd(c, "DATA");
-	}
-	deadline(c, c->m->cfg.command_timeout_ms);
-}
-
-/* copy n octets of p into out with dot-stuffing, tracking line starts */
-static void stuff(struct conn *c, struct evbuffer *out, const char *p, size_t n)
-{
-	size_t from = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (c->at_bol && p[i] == '.') {
-			evbuffer_add(out, p + from, i - from);
-			evbuffer_add(out, ".", 1);
-			from = i;
-		}
-		c->at_bol = p[i] == '\n';
-	}
-	evbuffer_add(out, p + from, n - from);
-}
-
-/* the octets of span k of the message as sent: header, "\r\n", body... */
-static bool span_at(const struct qmsg *m, size_t k, const char **p, size_t *n)
-{
-	if (k == 0) {
-		*p = m->header.p;
-		*n = m->header.n;
-	} else if (k == 1) {
-		*p = "\r\n";
-		*n = 2;
-	} else if (k - 2 < m->nbody) {
-		*p = m->body[k - 2].p;
-		*n = m->body[k - 2].n;
-	} else {
-		return false;
-	}
-	return true;
-}
-
-/* feed the body while the output buffer is small; the write callback calls again */
-static void pump_body(struct conn *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	const char *p;
-	size_t n;
-
-	while (evbuffer_get_length(out) < BODY_CHUNK) {
-		if (!span_at(c->msg->msg, c->span, &p, &n)) {
-			evbuffer_add(out, ".\r\n", 3);
-			c->state = C_DOT;
-			/* RFC 5321 4.5.3.2.6: ten minutes for the reply to the final dot */
-			deadline(c, c->m->cfg.data_timeout_ms);
-			return;
-		}
-		size_t take = n - c->span_off < BODY_CHUNK ? n - c->span_off : BODY_CHUNK;
-		stuff(c, out, p + c->span_off, take);
-		c->span_off += take;
-		if (c->span_off == n) {
-			c->span++;
-			c->span_off = 0;
-		}
-	}
-	deadline(c, c->m->cfg.command_timeout_ms);
-}
-
-static void end_transaction(struct conn *c, bool need_rset)
-{
-	finish_msg(c, MTA_TEMP, 0, "4.4.2", "no reply");
-	if (need_rset) {
-		c->state = C_RSET;
-		cmd(c, "RSET");
-		deadline(c, c->m->cfg.command_timeout_ms);
-		return;
-	}
-	c->state = C_READY;
-	start_transaction(c);
-}
-
-static void on_mail_reply(struct conn *c)
-{
-	result_from_reply(c, &c->mail_res);
-	c->mail_ok = c->reply.code / 100 == 2;
-	if (!c->mail_ok) {
-		/* the sender was refused: every recipient shares that answer */
-		for (size_t i = 0; i < c->msg->nrcpt; i++)
-			c->msg->res[i] = c->mail_res;
-	}
-	if (c->caps.pipelining) {
-		c->state = c->msg->nrcpt ? C_RCPT : C_DATA;
-		return;
-	}
-	if (!c->mail_ok) {
-		end_transaction(c, false);
-		return;
-	}
-	c->state = C_RCPT;
-	send_rcpt(c, 0);
-	c->rcpt_sent = 1;
-	deadline(c, c->m->cfg.command_timeout_ms);
-}
-
-static void on_rcpt_reply(struct conn *c)
-{
-	size_t i = c->rcpt_replied++;
-
-	if (c->mail_ok) {
-		result_from_reply(c, &c->msg->res[i]);
-		if (c->reply.code / 100 == 2) {
-			c->accepted++;
-			/* accepted for now: the final reply decides; clear so it is filled then */
-			c->msg->res[i].dsn[0] = '\0';
-		}
-	}
-	if (c->rcpt_replied < c->msg->nrcpt) {
-		if (!c->caps.pipelining) {
-			send_rcpt(c, c->rcpt_sent++);
-			deadline(c, c->m->cfg.command_timeout_ms);
-		}
-		return;
-	}
-	if (c->caps.pipelining) {
-		c->state = C_DATA;
-		return;
-	}
-	if (c->accepted == 0) {
-		end_transaction(c, true);
-		return;
-	}
-	c->state = C_DATA;
-	cmd(c, "DATA");
-	deadline(c, c->m->cfg.command_timeout_ms);
-}
-
-static void on_data_reply(struct conn *c)
-{
-	if (c->reply.code == 354 && c->accepted > 0) {
-		c->state = C_BODY;
-		c->span = 0;
-		c->span_off = 0;
-		c->at_bol = true;
-		pump_body(c);
-		return;
-	}
-	if (c->reply.code == 354) {
-		/* pipelined DATA accepted with no recipient: end the empty message */
-		evbuffer_add(bufferevent_get_output(c->bev), ".\r\n", 3);
-		c->state = C_DOT;
-		deadline(c, c->m->cfg.command_timeout_ms);
-		return;
-	}
-	struct mta_result r;
-	result_from_reply(c, &r);
-	for (size_t i = 0; i < c->msg->nrcpt; i++)
-		if (c->msg->res[i].dsn[0] == '\0')
-			c->msg->res[i] = r;
-	end_transaction(c, c->mail_ok);
-}
-
-static void on_dot_reply(struct conn *c)
-{
-	struct mta_result r;
-
-	result_from_reply(c, &r);
-	for (size_t i = 0; i < c->msg->nrcpt; i++)
-		if (c->msg->res[i].dsn[0] == '\0')
-			c->msg->res[i] = r;
-	end_transaction(c, false);
+	smtp_xact_start(c);
 }
 
 /* a whole reply has been read */
@@ -689,23 +345,23 @@ static void on_reply(struct conn *c)
 			return;
 		}
 		c->state = C_READY;
-		start_transaction(c);
+		smtp_xact_start(c);
 		return;
 	case C_MAIL:
-		on_mail_reply(c);
+		smtp_xact_mail_reply(c);
 		return;
 	case C_RCPT:
-		on_rcpt_reply(c);
+		smtp_xact_rcpt_reply(c);
 		return;
 	case C_DATA:
-		on_data_reply(c);
+		smtp_xact_data_reply(c);
 		return;
 	case C_DOT:
-		on_dot_reply(c);
+		smtp_xact_dot_reply(c);
 		return;
 	case C_RSET:
 		c->state = C_READY;
-		start_transaction(c);
+		smtp_xact_start(c);
 		return;
 	case C_QUIT:
 		conn_end(c, NULL);
@@ -766,7 +422,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	if (c->state == C_BODY)
-		pump_body(c);
+		smtp_xact_pump_body(c);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -778,7 +434,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			int one = 1;
 			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			c->state = C_BANNER;
-			deadline(c, c->m->cfg.command_timeout_ms);
+			smtp_deadline(c, c->m->cfg.command_timeout_ms);
 			return;
 		}
 		if (c->state == C_HANDSHAKE) {
@@ -930,7 +586,7 @@ static void next_target(struct conn *c)
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = C_CONNECT;
-	deadline(c, c->m->cfg.connect_timeout_ms);
+	smtp_deadline(c, c->m->cfg.connect_timeout_ms);
 	if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&t->ss, (int)t->sslen) <
 	    0) {
 		target_failed(c, MTA_TEMP, 0, "4.4.1", "connect: %s", strerror(errno));

@@ -43,7 +43,7 @@
 #include "strutil.h"
 #include "tls.h"
 
-#define POSTERN_VERSION "0.1.0"
+#define POSTERN_VERSION "0.2.0"
 #define DEFAULT_CONFIG  "/etc/postern/postern.ini"
 #define STOP_GRACE_MS   10000
 
