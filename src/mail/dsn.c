@@ -3,10 +3,10 @@
  * message/delivery-status part (RFC 3464, RFC 3461 6.3) and the returned
  * original, or the RFC 6533 equivalents for an SMTPUTF8 original.
  *
- * Untrusted text goes through clean() and then wrap(): clean() decides which
- * octets may appear at all, wrap() alone decides where lines end, so no input
- * can end a line, start a field or reach 998 octets. The returned original is
- * scanned first and sent as is only if it is already fit to travel.
+ * Untrusted text goes through dsn_text_clean() and then dsn_text_wrap() (see
+ * dsn_text.c), so no input can end a line, start a field or reach 998 octets.
+ * The returned original is scanned first and sent as is only if it is already
+ * fit to travel.
  */
 #include "dsn.h"
 
@@ -15,21 +15,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dsn_text.h"
 #include "header.h"
 #include "id.h"
 #include "strutil.h"
 #include "utf8.h"
 
-#define FOLD_SOFT      78  /* RFC 5322 2.1.1: SHOULD */
-#define FOLD_HARD      900 /* words are cut here, well below the 998 of the MUST */
-#define SPACE_RUN_MAX  16  /* longer runs of white space become one space */
 #define LINE_MAX_OCTET 998
 #define MSGID_MAX      250
 #define TEXT_INDENT    "        "
-
-/* clean() flags */
-#define CL_UTF8   0x1 /* keep well-formed UTF-8; otherwise every 8-bit octet becomes '?' */
-#define CL_BREAKS 0x2 /* a run of CR and LF becomes '\n', a forced fold; otherwise a space */
 
 enum group { GROUP_FAILED, GROUP_DELAYED, GROUP_SUCCESS };
 
@@ -70,257 +64,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* is_atext - RFC 5322 3.2.3 atext, ASCII */
-static bool is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit((char)c) ||
-	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
-/*
- * clean - append n untrusted octets as text fit for a field or a text line: NUL
- * dropped, a run of CR/LF one space (or one '\n' with CL_BREAKS), HTAB a space,
- * other controls '?', 8-bit octets '?' unless CL_UTF8 and well-formed UTF-8.
- */
-static void clean(struct buf *out, const char *s, size_t n, unsigned flags)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = p[i];
-		if (c == '\r' || c == '\n') {
-			while (i < n && (p[i] == '\r' || p[i] == '\n'))
-				i++;
-			buf_putc(out, (flags & CL_BREAKS) ? '\n' : ' ');
-			continue;
-		}
-		if (c >= 0x80) {
-			size_t l = (flags & CL_UTF8) ? utf8_seq_len(p + i, n - i) : 0;
-			if (l > 1) {
-				buf_append(out, p + i, l);
-				i += l;
-				continue;
-			}
-			c = '?';
-		} else if (c == '\0') {
-			i++;
-			continue;
-		} else if (c == '\t') {
-			c = ' ';
-		} else if (c < 0x20 || c == 0x7f) {
-			c = '?';
-		}
-		buf_putc(out, (char)c);
-		i++;
-	}
-}
-
-/* put_word - a word of n octets at *col, cut before FOLD_HARD (never inside UTF-8) */
-static void put_word(struct buf *out, const char *w, size_t n, size_t *col, const char *indent)
-{
-	while (*col + n > FOLD_HARD) {
-		size_t k = FOLD_HARD - *col;
-		while (k > 1 && ((unsigned char)w[k] & 0xc0) == 0x80)
-			k--;
-		buf_append(out, w, k);
-		buf_puts(out, "\r\n");
-		buf_puts(out, indent ? indent : " ");
-		*col = indent ? strlen(indent) : 1;
-		w += k;
-		n -= k;
-	}
-	buf_append(out, w, n);
-	*col += n;
-}
-
-/*
- * wrap - append cleaned text v (n octets, '\n' a forced break) from column col,
- * breaking at white space before FOLD_SOFT and inside a word only at FOLD_HARD.
- * In a header field (indent NULL) a break is CRLF and the white space that was
- * there, at least one SP: folding (RFC 5322 2.2.3), so unfolding gives the text
- * back. In text a break is CRLF and indent. Trailing white space is dropped, so
- * no line is white space alone.
- */
-static void wrap(struct buf *out, size_t col, const char *v, size_t n, const char *indent)
-{
-	bool brk = false, first = true;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t s = 0, w = 0;
-		for (; i < n && (v[i] == ' ' || v[i] == '\n'); i++) {
-			if (v[i] == '\n') {
-				brk = true;
-				s = 0;
-			} else {
-				s++;
-			}
-		}
-		while (i + w < n && v[i + w] != ' ' && v[i + w] != '\n')
-			w++;
-		if (w == 0)
-			break;
-		if (s > SPACE_RUN_MAX)
-			s = 1;
-		if (first) {
-			s = indent ? 0 : 1;
-		} else if (brk || col + s + w > FOLD_SOFT) {
-			buf_puts(out, "\r\n");
-			col = 0;
-			if (indent) {
-				buf_puts(out, indent);
-				col = strlen(indent);
-				s = 0;
-			} else if (s == 0) {
-				s = 1;
-			}
-		}
-		brk = first = false;
-		for (size_t k = 0; k < s; k++)
-			buf_putc(out, ' ');
-		col += s;
-		put_word(out, v + i, w, &col, indent);
-		i += w;
-	}
-}
-
-/* put_field - "name: value" folded, value already cleaned */
-static void put_field(struct buf *out, const char *name, const char *v, size_t n)
-{
-	buf_puts(out, name);
-	buf_putc(out, ':');
-	wrap(out, strlen(name) + 1, v, n, NULL);
-	buf_puts(out, "\r\n");
-}
-
-/* field_text - a field of our prefix and the untrusted s; v is scratch */
-static void field_text(struct buf *out, struct buf *v, const char *name, const char *prefix,
-                       const char *s, unsigned flags)
-{
-	buf_reset(v);
-	buf_puts(v, prefix);
-	clean(v, s, strlen(s), flags);
-	put_field(out, name, v->data, v->len);
-}
-
-static void field_date(struct buf *out, const char *name, time_t t)
-{
-	char d[64];
-
-	rfc5322_date(t, d, sizeof(d));
-	buf_printf(out, "%s: %s\r\n", name, d);
-}
-
-/* xtext_decode - RFC 3461 4: "+XX" becomes the octet; a stray '+' stays as it is */
-static void xtext_decode(struct buf *out, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			buf_putc(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
-			i += 2;
-		} else {
-			buf_putc(out, s[i]);
-		}
-	}
-}
-
-static void put_utf8(struct buf *out, uint32_t cp)
-{
-	unsigned char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp, n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | cp >> 6), n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | cp >> 12), n = 3;
-	} else {
-		b[0] = (unsigned char)(0xf0 | cp >> 18), n = 4;
-	}
-	for (size_t k = 1; k < n; k++)
-		b[k] = (unsigned char)(0x80 | ((cp >> (6 * (n - 1 - k))) & 0x3f));
-	buf_append(out, b, n);
-}
-
-/*
- * unitext_decode - the utf-8-address form of a utf-8-addr-xtext or -unitext
- * value (RFC 6533 3): each \x{HEXPOINT} becomes its character. -1 if the value
- * does not conform (RFC 6533: then it is copied unaltered) or an escape stands
- * for a control character, which no field may hold.
- */
-static int unitext_decode(struct buf *out, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		if (s[i] != '\\') {
-			buf_putc(out, s[i++]);
-			continue;
-		}
-		if (i + 3 >= n || s[i + 1] != 'x' || s[i + 2] != '{')
-			return -1;
-		uint32_t cp = 0;
-		size_t j = i + 3;
-		for (; j < n && j < i + 10 && hexval(s[j]) >= 0; j++)
-			cp = cp * 16 + (uint32_t)hexval(s[j]);
-		if (j >= n || s[j] != '}' || j - (i + 3) < 2 || j - (i + 3) > 6)
-			return -1;
-		if (cp < 0x20 || cp == 0x7f || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		put_utf8(out, cp);
-		i = j + 1;
-	}
-	return 0;
-}
-
-/*
- * put_xform - append cleaned s in the 7-bit utf-8-addr-xtext form (RFC 6533 3):
- * each non-ASCII character as \x{HEXPOINT}. For a raw address (raw) SP, '\', '+'
- * and '=' are escaped too; an ORCPT value is already in that form, its '\' an
- * escape. Octets that are not UTF-8 become '?'.
- */
-static void put_xform(struct buf *out, const char *s, size_t n, bool raw)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = p[i];
-		if (c < 0x80) {
-			if (raw && (c == ' ' || c == '\\' || c == '+' || c == '='))
-				buf_printf(out, "\\x{%02X}", c);
-			else
-				buf_putc(out, (char)c);
-			i++;
-			continue;
-		}
-		size_t l = utf8_seq_len(p + i, n - i);
-		if (l < 2) {
-			buf_putc(out, '?');
-			i++;
-			continue;
-		}
-		uint32_t cp = l == 2 ? c & 0x1fu : l == 3 ? c & 0x0fu : c & 0x07u;
-		for (size_t k = 1; k < l; k++)
-			cp = cp << 6 | (p[i + k] & 0x3fu);
-		buf_printf(out, "\\x{%" PRIX32 "}", cp);
-		i += l;
-	}
-}
-
 /*
  * put_orcpt - Original-Recipient, its value taken from the ORCPT parameter (RFC
  * 3461 6.3(d)), "addr-type;value". The xtext of an rfc822 (or other) type is
@@ -337,33 +80,33 @@ static void put_orcpt(struct buf *out, struct buf *v, const char *orcpt, bool ut
 	if (semi == NULL) {
 		/* not "type;value": RFC 3464 2.3.1 says "unknown" */
 		buf_puts(v, "unknown; ");
-		clean(v, orcpt, strlen(orcpt), 0);
-		put_field(out, "Original-Recipient", v->data, v->len);
+		dsn_text_clean(v, orcpt, strlen(orcpt), 0);
+		dsn_text_field(out, "Original-Recipient", v->data, v->len);
 		return;
 	}
 	buf_init(&t);
 	size_t tlen = (size_t)(semi - orcpt), vlen = strlen(semi + 1);
 	size_t start = v->len;
 	for (size_t i = 0; i < tlen; i++)
-		if (is_atext((unsigned char)orcpt[i]))
+		if (dsn_text_is_atext((unsigned char)orcpt[i]))
 			buf_putc(v, orcpt[i]);
 	if (v->len == start)
 		buf_puts(v, "unknown");
 	buf_puts(v, "; ");
 	if (tlen == 5 && ascii_niequal(orcpt, "utf-8", 5)) {
-		if (utf8 && unitext_decode(&t, semi + 1, vlen) == 0) {
-			clean(v, t.data, t.len, CL_UTF8);
+		if (utf8 && dsn_text_unitext_decode(&t, semi + 1, vlen) == 0) {
+			dsn_text_clean(v, t.data, t.len, DSN_CL_UTF8);
 		} else if (utf8) {
-			clean(v, semi + 1, vlen, CL_UTF8);
+			dsn_text_clean(v, semi + 1, vlen, DSN_CL_UTF8);
 		} else {
-			clean(&t, semi + 1, vlen, CL_UTF8);
-			put_xform(v, t.data, t.len, false);
+			dsn_text_clean(&t, semi + 1, vlen, DSN_CL_UTF8);
+			dsn_text_xform(v, t.data, t.len, false);
 		}
 	} else {
-		xtext_decode(&t, semi + 1, vlen);
-		clean(v, t.data, t.len, 0);
+		dsn_text_xtext_decode(&t, semi + 1, vlen);
+		dsn_text_clean(v, t.data, t.len, 0);
 	}
-	put_field(out, "Original-Recipient", v->data, v->len);
+	dsn_text_field(out, "Original-Recipient", v->data, v->len);
 	buf_release(&t);
 }
 
@@ -380,18 +123,18 @@ static void put_final(struct buf *out, struct buf *v, const char *addr, bool utf
 	buf_reset(v);
 	if (is_ascii(addr, n)) {
 		buf_puts(v, "rfc822; ");
-		clean(v, addr, n, 0);
+		dsn_text_clean(v, addr, n, 0);
 	} else if (utf8) {
 		buf_puts(v, "utf-8; ");
-		clean(v, addr, n, CL_UTF8);
+		dsn_text_clean(v, addr, n, DSN_CL_UTF8);
 	} else {
 		buf_init(&t);
-		clean(&t, addr, n, CL_UTF8);
+		dsn_text_clean(&t, addr, n, DSN_CL_UTF8);
 		buf_puts(v, "utf-8; ");
-		put_xform(v, t.data, t.len, true);
+		dsn_text_xform(v, t.data, t.len, true);
 		buf_release(&t);
 	}
-	put_field(out, "Final-Recipient", v->data, v->len);
+	dsn_text_field(out, "Final-Recipient", v->data, v->len);
 }
 
 /* status_valid - RFC 3464 2.3.4 status-code, class 2, 4 or 5, no leading zeros */
@@ -433,21 +176,21 @@ static bool smtp_like(const char *d)
 static void build_status(struct buf *out, const struct dsn_info *info, const struct dsn_rcpt *rcpts,
                          size_t n)
 {
-	unsigned fl = info->utf8 ? CL_UTF8 : 0;
+	unsigned fl = info->utf8 ? DSN_CL_UTF8 : 0;
 	struct buf v, t;
 
 	buf_init(&v);
 	buf_init(&t);
 	if (info->envid && *info->envid) {
 		/* RFC 3461 6.3(a): the field is not xtext, so the ENVID is decoded */
-		xtext_decode(&t, info->envid, strlen(info->envid));
-		clean(&v, t.data, t.len, 0);
-		put_field(out, "Original-Envelope-Id", v.data, v.len);
+		dsn_text_xtext_decode(&t, info->envid, strlen(info->envid));
+		dsn_text_clean(&v, t.data, t.len, 0);
+		dsn_text_field(out, "Original-Envelope-Id", v.data, v.len);
 	}
-	field_text(out, &v, "Reporting-MTA", "dns; ", info->reporting_mta, 0);
+	dsn_text_field_clean(out, &v, "Reporting-MTA", "dns; ", info->reporting_mta, 0);
 	if (info->arrival)
-		field_date(out, "Arrival-Date", info->arrival);
-	field_text(out, &v, "X-Postern-Queue-ID", "", info->queue_id, 0);
+		dsn_text_field_date(out, "Arrival-Date", info->arrival);
+	dsn_text_field_clean(out, &v, "X-Postern-Queue-ID", "", info->queue_id, 0);
 	for (size_t i = 0; i < n; i++) {
 		const struct dsn_rcpt *r = &rcpts[i];
 		buf_puts(out, "\r\n");
@@ -457,16 +200,16 @@ static void build_status(struct buf *out, const struct dsn_info *info, const str
 		buf_printf(out, "Action: %s\r\n", action_names[r->action]);
 		buf_printf(out, "Status: %s\r\n", status_of(r));
 		if (r->remote_mta && *r->remote_mta)
-			field_text(out, &v, "Remote-MTA", "dns; ", r->remote_mta, 0);
+			dsn_text_field_clean(out, &v, "Remote-MTA", "dns; ", r->remote_mta, 0);
 		if (r->diagnostic && *r->diagnostic)
-			field_text(out, &v, "Diagnostic-Code",
-			           smtp_like(r->diagnostic) ? "smtp; " : "X-Postern; ",
-			           r->diagnostic, fl | CL_BREAKS);
+			dsn_text_field_clean(out, &v, "Diagnostic-Code",
+			                     smtp_like(r->diagnostic) ? "smtp; " : "X-Postern; ",
+			                     r->diagnostic, fl | DSN_CL_BREAKS);
 		if (r->last_attempt)
-			field_date(out, "Last-Attempt-Date", r->last_attempt);
+			dsn_text_field_date(out, "Last-Attempt-Date", r->last_attempt);
 		/* RFC 3464 2.3.9: MUST NOT appear in other than delayed reports */
 		if (r->action == DSN_ACTION_DELAYED && r->will_retry_until)
-			field_date(out, "Will-Retry-Until", r->will_retry_until);
+			dsn_text_field_date(out, "Will-Retry-Until", r->will_retry_until);
 	}
 	buf_release(&v);
 	buf_release(&t);
@@ -481,9 +224,9 @@ static void text_para(struct buf *out, const char *ours, const char *s, const ch
 	buf_init(&t);
 	buf_puts(&t, ours);
 	if (s)
-		clean(&t, s, strlen(s), flags);
+		dsn_text_clean(&t, s, strlen(s), flags);
 	buf_puts(&t, tail);
-	wrap(out, 0, t.data, t.len, "");
+	dsn_text_wrap(out, 0, t.data, t.len, "");
 	buf_puts(out, "\r\n\r\n");
 	buf_release(&t);
 }
@@ -494,9 +237,9 @@ static void text_item(struct buf *out, const char *label, const char *s, unsigne
 	struct buf t;
 
 	buf_init(&t);
-	clean(&t, s, strlen(s), flags);
+	dsn_text_clean(&t, s, strlen(s), flags);
 	buf_printf(out, "    %s: ", label);
-	wrap(out, 6 + strlen(label), t.data, t.len, TEXT_INDENT);
+	dsn_text_wrap(out, 6 + strlen(label), t.data, t.len, TEXT_INDENT);
 	buf_puts(out, "\r\n");
 	buf_release(&t);
 }
@@ -522,7 +265,7 @@ static void build_text(struct buf *out, const struct dsn_info *info, const struc
 	        [GROUP_SUCCESS] = "Your message was delivered to the recipients below, and you "
 	                          "asked to be told.",
 	};
-	unsigned fl = info->utf8 ? CL_UTF8 : 0;
+	unsigned fl = info->utf8 ? DSN_CL_UTF8 : 0;
 
 	text_para(out, "This is the mail delivery system at ", info->reporting_mta, ".", 0);
 	text_para(out, intro[grp], NULL, "", 0);
@@ -531,16 +274,16 @@ static void build_text(struct buf *out, const struct dsn_info *info, const struc
 		struct buf t;
 		buf_init(&t);
 		buf_putc(&t, '<');
-		clean(&t, r->addr, strlen(r->addr), fl);
+		dsn_text_clean(&t, r->addr, strlen(r->addr), fl);
 		buf_putc(&t, '>');
-		wrap(out, 0, t.data, t.len, TEXT_INDENT);
+		dsn_text_wrap(out, 0, t.data, t.len, TEXT_INDENT);
 		buf_puts(out, "\r\n");
 		buf_printf(out, "    Result: %s (%s)\r\n", action_text[r->action], status_of(r));
 		if (r->remote_mta && *r->remote_mta)
 			text_item(out, "Remote server", r->remote_mta, 0);
 		if (r->diagnostic && *r->diagnostic)
 			text_item(out, r->remote_mta && *r->remote_mta ? "It said" : "Reason",
-			          r->diagnostic, fl | CL_BREAKS);
+			          r->diagnostic, fl | DSN_CL_BREAKS);
 		if (r->last_attempt)
 			text_date(out, "Last attempt", r->last_attempt);
 		if (r->action == DSN_ACTION_DELAYED && r->will_retry_until)
@@ -704,7 +447,7 @@ static bool msgid_sane(const char *s, size_t n, bool utf8)
 		}
 		if (c == '@')
 			at = i, nat++;
-		else if (!is_atext(c) && c != '.' && c != '[' && c != ']')
+		else if (!dsn_text_is_atext(c) && c != '.' && c != '[' && c != ']')
 			return false;
 		i++;
 	}
@@ -749,7 +492,7 @@ static void put_atext(struct buf *out, const char *s, size_t max, bool dots)
 	size_t start = out->len;
 
 	for (; *s && out->len - start < max; s++)
-		if (is_atext((unsigned char)*s) || (dots && *s == '.'))
+		if (dsn_text_is_atext((unsigned char)*s) || (dots && *s == '.'))
 			buf_putc(out, *s);
 	if (out->len == start)
 		buf_puts(out, "invalid");
@@ -764,33 +507,33 @@ static void put_header(struct buf *out, const struct dsn_info *info, int grp, co
 	        [GROUP_DELAYED] = "Delayed Mail (still being retried)",
 	        [GROUP_SUCCESS] = "Successful Mail Delivery Report",
 	};
-	unsigned fl = info->utf8 ? CL_UTF8 : 0;
+	unsigned fl = info->utf8 ? DSN_CL_UTF8 : 0;
 	char rnd[ID_HEXLEN + 1];
 	struct buf v;
 
 	buf_init(&v);
 	buf_puts(&v, "Mail Delivery System <");
-	clean(&v, info->from, strlen(info->from), fl);
+	dsn_text_clean(&v, info->from, strlen(info->from), fl);
 	buf_putc(&v, '>');
-	put_field(out, "From", v.data, v.len);
+	dsn_text_field(out, "From", v.data, v.len);
 	buf_reset(&v);
 	buf_putc(&v, '<');
-	clean(&v, info->to, strlen(info->to), fl);
+	dsn_text_clean(&v, info->to, strlen(info->to), fl);
 	buf_putc(&v, '>');
-	put_field(out, "To", v.data, v.len);
+	dsn_text_field(out, "To", v.data, v.len);
 	buf_printf(out, "Subject: %s\r\n", subjects[grp]);
-	field_date(out, "Date", now);
+	dsn_text_field_date(out, "Date", now);
 	buf_reset(&v);
 	buf_putc(&v, '<');
 	put_atext(&v, info->queue_id, 64, false);
 	buf_printf(&v, ".dsn.%s@", id_format(id_random(), rnd));
 	put_atext(&v, info->reporting_mta, 255, true);
 	buf_putc(&v, '>');
-	put_field(out, "Message-ID", v.data, v.len);
+	dsn_text_field(out, "Message-ID", v.data, v.len);
 	buf_reset(&v);
 	if (orig_msgid(&v, orig_header, orig_header_len, info->utf8)) {
-		put_field(out, "In-Reply-To", v.data, v.len);
-		put_field(out, "References", v.data, v.len);
+		dsn_text_field(out, "In-Reply-To", v.data, v.len);
+		dsn_text_field(out, "References", v.data, v.len);
 	}
 	buf_puts(out, "Auto-Submitted: auto-replied\r\n");
 	buf_puts(out, "MIME-Version: 1.0\r\n");

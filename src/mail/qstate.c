@@ -64,9 +64,9 @@ void qstate_encode(const struct qstate *st, struct buf *out)
 {
 	buf_printf(out,
 	           "%s\nattempts %" PRIu32 "\nfirst %" PRIu64 "\nlast %" PRIu64 "\nnext %" PRIu64
-	           "\nheld %d\ndelayed %d\n",
+	           "\nheld %d\ndelayed %d\nbulk %d\n",
 	           QSTATE_MAGIC, st->attempts, st->first_ms, st->last_ms, st->next_ms,
-	           st->held ? 1 : 0, st->delayed ? 1 : 0);
+	           st->held ? 1 : 0, st->delayed ? 1 : 0, st->bulk ? 1 : 0);
 	for (size_t i = 0; i < st->nrcpts; i++) {
 		const struct qstate_rcpt *r = &st->rcpts[i];
 		buf_printf(out, "rcpt %zu %s %d %s %s %s\n", i, rcpt_status_name(r->status),
@@ -120,6 +120,11 @@ int qstate_decode(const char *p, size_t n, size_t nrcpts, struct qstate *st, cha
 	int r = -1;
 
 	qstate_init(st, nrcpts);
+	/* every line ends with a line end; a file cut after "end" lost its last octet */
+	if (n == 0 || p[n - 1] != '\n') {
+		snprintf(err, errlen, "no final line end (half-written)");
+		goto out;
+	}
 	if (memchr(p, '\0', n) != NULL) {
 		snprintf(err, errlen, "NUL in state file");
 		goto out;
@@ -149,7 +154,12 @@ int qstate_decode(const char *p, size_t n, size_t nrcpts, struct qstate *st, cha
 		}
 		*sp++ = '\0';
 		if (strcmp(line, "rcpt") == 0) {
-			if (nrcpts == 0 || parse_rcpt(sp, st, err, errlen) < 0)
+			if (nrcpts == 0) {
+				snprintf(err, errlen,
+				         "a recipient line for a message without recipients");
+				goto out;
+			}
+			if (parse_rcpt(sp, st, err, errlen) < 0)
 				goto out;
 			continue;
 		}
@@ -169,6 +179,8 @@ int qstate_decode(const char *p, size_t n, size_t nrcpts, struct qstate *st, cha
 			st->held = v == 1;
 		else if (strcmp(line, "delayed") == 0 && v <= 1)
 			st->delayed = v == 1;
+		else if (strcmp(line, "bulk") == 0 && v <= 1)
+			st->bulk = v == 1;
 		else {
 			snprintf(err, errlen, "unknown item %s", line);
 			goto out;
@@ -188,13 +200,14 @@ out:
 	return r;
 }
 
-int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held)
+int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk)
 {
 	const char *end = p + n;
 	bool magic = false, done = false;
 
 	*next_ms = 0;
 	*held = false;
+	*bulk = false;
 	while (p < end && !done) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -210,6 +223,8 @@ int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held)
 				*next_ms = v;
 			else if (strcmp(line, "held 1") == 0)
 				*held = true;
+			else if (strcmp(line, "bulk 1") == 0)
+				*bulk = true;
 			else if (strcmp(line, "end") == 0)
 				done = true;
 		}
@@ -217,5 +232,6 @@ int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held)
 			return -1;
 		p += len + (nl ? 1 : 0);
 	}
-	return done ? 0 : -1;
+	/* like qstate_decode: the file must end with a line end after "end" */
+	return done && n > 0 && end[-1] == '\n' ? 0 : -1;
 }

@@ -7,7 +7,7 @@
  *
  * Text, one item per line, ending with "end":
  *   postern-state 1
- *   attempts 3 / first MS / last MS / next MS / held 0|1 / delayed 0|1 / lane urgent|bulk
+ *   attempts 3 / first MS / last MS / next MS / held 0|1 / delayed 0|1 / bulk 0|1
  *   rcpt INDEX pending|sent|failed|passed CODE DSN RELAY REPLY...  (CODE 0, DSN/RELAY "-" if none)
  *   end
  */
@@ -39,6 +39,7 @@ struct qstate {
 	uint64_t first_ms, last_ms, next_ms;
 	bool held;
 	bool delayed; /* a delay notice has been sent */
+	bool bulk;    /* the message's lane, for scheduling after a restart */
 	size_t nrcpts;
 	struct qstate_rcpt *rcpts; /* owned */
 };
@@ -61,6 +62,6 @@ const char *rcpt_status_name(enum rcpt_status s);
  * qstate_peek - just the next-attempt time and the held flag of a state file,
  * for start-up, where the number of recipients is not known yet. 0 or -1.
  */
-int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held);
+int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk);
 
 #endif

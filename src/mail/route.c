@@ -22,18 +22,24 @@ int route_parse(const char *s, struct route_spec *out, char *err, size_t errlen)
 	const char *rest;
 	uint64_t port = 0;
 
+	static const struct {
+		const char *word;
+		enum route_kind kind;
+	} words[] = {{"mx", ROUTE_MX}, {"capture", ROUTE_CAPTURE}, {"smarthost", ROUTE_SMARTHOST}};
+
 	memset(out, 0, sizeof(*out));
-	if (strcmp(s, "mx") == 0) {
-		out->kind = ROUTE_MX;
-		return 0;
-	}
-	if (strcmp(s, "capture") == 0) {
-		out->kind = ROUTE_CAPTURE;
-		return 0;
-	}
-	if (strcmp(s, "smarthost") == 0) {
-		out->kind = ROUTE_SMARTHOST;
-		return 0;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i].word);
+		if (ascii_iequal(s, words[i].word)) {
+			out->kind = words[i].kind;
+			return 0;
+		}
+		/* "mx:25" is not a host called mx: say so rather than guess */
+		if (ascii_niequal(s, words[i].word, n) && s[n] == ':') {
+			snprintf(err, errlen, "'%s': %s takes no port (a host named %s is [%s])", s,
+			         words[i].word, words[i].word, words[i].word);
+			return -1;
+		}
 	}
 	out->kind = ROUTE_HOST;
 	if (s[0] == '[') {

@@ -67,12 +67,23 @@ int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
 			r->enh[elen] = '\0';
 		}
 	}
-	if (r->textlen + len + 2 < sizeof(r->text)) {
-		if (r->textlen)
+	/*
+	 * Keep what fits of each line, in order, and nothing after the first line
+	 * that had to be cut: a log or a DSN gets a prefix of the reply, never a
+	 * reply with a line missing from its middle.
+	 */
+	if (!r->text_full) {
+		size_t room = sizeof(r->text) - 1 - r->textlen;
+		if (r->textlen && room > 0) {
 			r->text[r->textlen++] = '\n';
-		memcpy(r->text + r->textlen, line, len);
-		r->textlen += len;
+			room--;
+		}
+		size_t take = len < room ? len : room;
+		memcpy(r->text + r->textlen, line, take);
+		r->textlen += take;
 		r->text[r->textlen] = '\0';
+		if (take < len)
+			r->text_full = true;
 	}
 	r->done = last;
 	return last ? 1 : 0;
@@ -87,10 +98,72 @@ void smtp_reply_first_line(const struct smtp_reply *r, char *dst, size_t dstlen)
 {
 	size_t n = strcspn(r->text, "\n");
 
+	if (dstlen == 0)
+		return;
 	if (n >= dstlen)
 		n = dstlen - 1;
 	memcpy(dst, r->text, n);
 	dst[n] = '\0';
+}
+
+void smtp_ehlo_caps_line(struct smtp_caps *caps, const char *line, size_t len)
+{
+	char kw[64];
+	const char *arg = NULL;
+	size_t alen = 0;
+
+	/* line holds len octets and need not be NUL-terminated */
+	if (len <= 4)
+		return;
+	size_t k = 0;
+	while (4 + k < len && line[4 + k] != ' ' && k + 1 < sizeof(kw)) {
+		kw[k] = line[4 + k];
+		k++;
+	}
+	kw[k] = '\0';
+	if (4 + k < len && line[4 + k] == ' ') {
+		arg = line + 4 + k + 1;
+		alen = len - (4 + k + 1);
+	}
+	if (ascii_iequal(kw, "PIPELINING"))
+		caps->pipelining = true;
+	else if (ascii_iequal(kw, "8BITMIME"))
+		caps->eightbitmime = true;
+	else if (ascii_iequal(kw, "SMTPUTF8"))
+		caps->smtputf8 = true;
+	else if (ascii_iequal(kw, "STARTTLS"))
+		caps->starttls = true;
+	else if (ascii_iequal(kw, "CHUNKING"))
+		caps->chunking = true;
+	else if (ascii_iequal(kw, "DSN"))
+		caps->dsn = true;
+	else if (ascii_iequal(kw, "ENHANCEDSTATUSCODES"))
+		caps->enhanced = true;
+	else if (ascii_iequal(kw, "SIZE")) {
+		char num[24];
+		size_t d = 0;
+		while (arg && d < alen && d + 1 < sizeof(num) && arg[d] >= '0' && arg[d] <= '9') {
+			num[d] = arg[d];
+			d++;
+		}
+		num[d] = '\0';
+		caps->size = true;
+		if (d > 0)
+			parse_u64(num, UINT64_MAX, &caps->size_max);
+	} else if (ascii_iequal(kw, "AUTH")) {
+		char mechs[256];
+		size_t m = alen < sizeof(mechs) - 1 ? alen : sizeof(mechs) - 1;
+		if (m)
+			memcpy(mechs, arg, m);
+		mechs[m] = '\0';
+		char *save = NULL;
+		for (char *t = strtok_r(mechs, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			if (ascii_iequal(t, "PLAIN"))
+				caps->auth_plain = true;
+			else if (ascii_iequal(t, "LOGIN"))
+				caps->auth_login = true;
+		}
+	}
 }
 
 void smtp_ehlo_caps(const struct smtp_reply *r, struct smtp_caps *caps)
@@ -101,56 +174,8 @@ void smtp_ehlo_caps(const struct smtp_reply *r, struct smtp_caps *caps)
 	memset(caps, 0, sizeof(*caps));
 	while (*p) {
 		size_t n = strcspn(p, "\n");
-		char kw[64];
-		const char *arg = "";
-		if (!first && n > 4) {
-			size_t k = strcspn(p + 4, " \n");
-			if (k >= sizeof(kw))
-				k = sizeof(kw) - 1;
-			memcpy(kw, p + 4, k);
-			kw[k] = '\0';
-			if (p[4 + k] == ' ')
-				arg = p + 4 + k + 1;
-			if (ascii_iequal(kw, "PIPELINING"))
-				caps->pipelining = true;
-			else if (ascii_iequal(kw, "8BITMIME"))
-				caps->eightbitmime = true;
-			else if (ascii_iequal(kw, "SMTPUTF8"))
-				caps->smtputf8 = true;
-			else if (ascii_iequal(kw, "STARTTLS"))
-				caps->starttls = true;
-			else if (ascii_iequal(kw, "CHUNKING"))
-				caps->chunking = true;
-			else if (ascii_iequal(kw, "DSN"))
-				caps->dsn = true;
-			else if (ascii_iequal(kw, "ENHANCEDSTATUSCODES"))
-				caps->enhanced = true;
-			else if (ascii_iequal(kw, "SIZE")) {
-				char num[24];
-				size_t d = strspn(arg, "0123456789");
-				caps->size = true;
-				if (d > 0 && d < sizeof(num)) {
-					memcpy(num, arg, d);
-					num[d] = '\0';
-					parse_u64(num, UINT64_MAX, &caps->size_max);
-				}
-			} else if (ascii_iequal(kw, "AUTH")) {
-				char mechs[256];
-				size_t m = strcspn(arg, "\n");
-				if (m >= sizeof(mechs))
-					m = sizeof(mechs) - 1;
-				memcpy(mechs, arg, m);
-				mechs[m] = '\0';
-				char *save = NULL;
-				for (char *t = strtok_r(mechs, " ", &save); t;
-				     t = strtok_r(NULL, " ", &save)) {
-					if (ascii_iequal(t, "PLAIN"))
-						caps->auth_plain = true;
-					else if (ascii_iequal(t, "LOGIN"))
-						caps->auth_login = true;
-				}
-			}
-		}
+		if (!first)
+			smtp_ehlo_caps_line(caps, p, n);
 		first = false;
 		p += n;
 		if (*p == '\n')

@@ -20,6 +20,7 @@ struct smtp_reply {
 	char enh[16];                   /* the enhanced status code of the first line, or "" */
 	char text[SMTP_REPLY_TEXT_MAX]; /* "250 2.0.0 Ok" lines joined with "\n", truncated */
 	size_t textlen;
+	bool text_full; /* a line had to be cut: later ones are not kept */
 	size_t nlines;
 	bool done;
 };
@@ -44,7 +45,13 @@ struct smtp_caps {
 	uint64_t size_max; /* 0: no limit given */
 };
 
-/* smtp_ehlo_caps - the extensions an EHLO reply advertises (lines after the first). */
+/*
+ * smtp_ehlo_caps_line - add what one EHLO reply line after the first advertises.
+ * A client feeds every line as it arrives: the reply's text is truncated for
+ * logs, its capabilities must not be.
+ */
+void smtp_ehlo_caps_line(struct smtp_caps *caps, const char *line, size_t len);
+/* smtp_ehlo_caps - the extensions in a (short) reply's kept text, lines after the first. */
 void smtp_ehlo_caps(const struct smtp_reply *r, struct smtp_caps *caps);
 
 #endif

@@ -440,7 +440,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->smtp_port, 25);
 	assert_string_equal(c->tls_policy, "may");
 	assert_string_equal(c->smarthost, "");
-	assert_string_equal(c->smarthost_tls, "encrypt");
+	assert_string_equal(c->smarthost_tls, "verify");
 	assert_string_equal(c->pool, "");
 	assert_int_equal(c->retry_min_ms, 5 * 60 * 1000);
 	assert_int_equal(c->retry_max_ms, 60 * 60 * 1000);
