@@ -58,6 +58,7 @@ void smtp_cmd(struct conn *c, const char *fmt, ...)
 	evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
 	va_end(ap);
 	evbuffer_add(bufferevent_get_output(c->bev), "\r\n", 2);
+	c->expect++;
 }
 
 static void drop_socket(struct conn *c)
@@ -155,7 +156,7 @@ static void target_failed(struct conn *c, enum mta_outcome o, int code, const ch
 	next_target(c);
 }
 
-static void protocol_failure(struct conn *c, const char *what)
+void smtp_protocol_failure(struct conn *c, const char *what)
 {
 	struct mta_result r;
 
@@ -188,6 +189,7 @@ void smtp_result_from_reply(struct conn *c, struct mta_result *r)
 
 static void send_ehlo(struct conn *c, bool helo)
 {
+	memset(&c->caps, 0, sizeof(c->caps));
 	c->state = helo ? C_HELO : C_EHLO;
 	smtp_cmd(c, "%s %s", helo ? "HELO" : "EHLO", c->ehlo_name);
 	smtp_deadline(c, c->m->cfg.command_timeout_ms);
@@ -216,8 +218,14 @@ static void start_tls(struct conn *c)
 	    inet_pton(AF_INET6, host, (unsigned char[16]){0}) != 1)
 		SSL_set_tlsext_host_name(ssl, host);
 	if (verify) {
-		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		SSL_set1_host(ssl, host);
+		unsigned char bin[16];
+		if (inet_pton(AF_INET, host, bin) == 1 || inet_pton(AF_INET6, host, bin) == 1) {
+			/* a next hop named by address: the certificate must name that address */
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+		} else {
+			SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+			SSL_set1_host(ssl, host);
+		}
 	}
 	bufferevent_free(c->bev);
 	c->bev = bufferevent_openssl_socket_new(c->m->base, c->fd, ssl, BUFFEREVENT_SSL_CONNECTING,
@@ -273,10 +281,10 @@ static void after_ehlo(struct conn *c)
 	}
 	bool smarthost = c->d.route.kind == ROUTE_SMARTHOST;
 	if (smarthost && c->m->cfg.smarthost_user && c->m->cfg.smarthost_password) {
-		if (!c->tls) {
-			/* credentials never travel in the clear */
+		if (!c->tls || c->d.tls != TLS_POLICY_VERIFY) {
+			/* credentials go only to a server whose certificate was verified */
 			target_failed(c, MTA_TEMP, 0, "4.7.0", "%s",
-			              "will not send smarthost credentials without TLS");
+			              "will not send smarthost credentials without verified TLS");
 			return;
 		}
 		if (!c->caps.auth_plain) {
@@ -301,8 +309,8 @@ static void on_reply(struct conn *c)
 		if (code != 220) {
 			char first[300];
 			smtp_reply_first_line(&c->reply, first, sizeof(first));
-			target_failed(c, outcome_of(code) == MTA_PERM ? MTA_PERM : MTA_TEMP, code,
-			              code / 100 == 5 ? "5.0.0" : "4.0.0", "greeting: %s", first);
+			/* one server refusing to talk says nothing about the others: never final */
+			target_failed(c, MTA_TEMP, code, "4.4.2", "greeting: %s", first);
 			return;
 		}
 		send_ehlo(c, false);
@@ -312,7 +320,7 @@ static void on_reply(struct conn *c)
 			send_ehlo(c, true);
 			return;
 		}
-		smtp_ehlo_caps(&c->reply, &c->caps);
+		/* c->caps was filled line by line as the reply came in */
 		after_ehlo(c);
 		return;
 	case C_HELO:
@@ -367,7 +375,7 @@ static void on_reply(struct conn *c)
 		conn_end(c, NULL);
 		return;
 	default:
-		protocol_failure(c, "unexpected reply");
+		smtp_protocol_failure(c, "unexpected reply");
 		return;
 	}
 }
@@ -381,7 +389,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	for (;;) {
 		if (c->state == C_BODY && evbuffer_get_length(in) > 0) {
 			/* a reply in the middle of our content: the server gave up on it */
-			protocol_failure(c, "reply before the end of data");
+			smtp_protocol_failure(c, "reply before the end of data");
 			return;
 		}
 		size_t avail = evbuffer_get_length(in);
@@ -393,7 +401,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		lf = evbuffer_search_range(in, "\n", 1, NULL, &end);
 		if (lf.pos < 0) {
 			if (avail >= sizeof(line) - 1)
-				protocol_failure(c, "over-long reply line");
+				smtp_protocol_failure(c, "over-long reply line");
 			return;
 		}
 		size_t n = (size_t)lf.pos + 1;
@@ -404,11 +412,28 @@ static void on_read(struct bufferevent *bev, void *arg)
 		line[n] = '\0';
 		int r = smtp_reply_feed(&c->reply, line, n);
 		if (r < 0) {
-			protocol_failure(c, "malformed reply");
+			smtp_protocol_failure(c, "malformed reply");
 			return;
 		}
+		if (c->state == C_EHLO && c->reply.nlines > 1)
+			smtp_ehlo_caps_line(&c->caps, line, n);
 		if (r == 0)
 			continue;
+		/*
+		 * Every reply answers one thing we sent. One we did not ask for, or
+		 * more input once all are answered, means the two sides are out of
+		 * step: the replies that follow cannot be trusted to mean anything.
+		 */
+		if (c->expect == 0) {
+			smtp_protocol_failure(c, "a reply nobody asked for");
+			return;
+		}
+		c->expect--;
+		if (c->expect == 0 && evbuffer_get_length(in) > 0 && c->state != C_STARTTLS &&
+		    c->state != C_QUIT) {
+			smtp_protocol_failure(c, "more replies than commands");
+			return;
+		}
 		on_reply(c);
 		smtp_reply_init(&c->reply);
 		/* on_reply may have ended the connection, or replaced the bufferevent */
@@ -434,6 +459,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			int one = 1;
 			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			c->state = C_BANNER;
+			c->expect = 1; /* the greeting */
 			smtp_deadline(c, c->m->cfg.command_timeout_ms);
 			return;
 		}
@@ -627,6 +653,8 @@ void smtp_conn_start(struct mta *m, const struct mta_dest *d, const struct mta_f
 	m->conns = c;
 	m->nconns++;
 	c->state = C_RESOLVE;
+	/* libunbound gives up by itself, but a connection never waits without a bound */
+	smtp_deadline(c, m->cfg.connect_timeout_ms * 2);
 	if (d->pool >= 0) {
 		/* only the address families the pool can send from */
 		const struct mta_pool *p = &m->cfg.pools[d->pool];

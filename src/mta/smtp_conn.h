@@ -70,6 +70,7 @@ struct conn {
 	size_t span;     /* body streaming: which span (0 header, 1 separator, 2.. body) */
 	size_t span_off; /* offset in it */
 	bool at_bol;     /* the next octet starts a line (dot-stuffing) */
+	unsigned expect; /* replies still owed for what was sent */
 };
 
 /* smtp_client.c */
@@ -79,6 +80,8 @@ void smtp_deadline(struct conn *c, uint64_t ms);
 void smtp_finish_msg(struct conn *c, enum mta_outcome o, int code, const char *dsn,
                      const char *text);
 void smtp_result_from_reply(struct conn *c, struct mta_result *r);
+/* smtp_protocol_failure - the server broke the protocol: defer what is in flight, end */
+void smtp_protocol_failure(struct conn *c, const char *what);
 
 /* smtp_xact.c */
 /* smtp_xact_start - the next message from the feed, or QUIT when there is none */

@@ -177,6 +177,7 @@ void smtp_xact_pump_body(struct conn *c)
 	while (evbuffer_get_length(out) < BODY_CHUNK) {
 		if (!span_at(c->msg->msg, c->span, &p, &n)) {
 			evbuffer_add(out, ".\r\n", 3);
+			c->expect++;
 			c->state = C_DOT;
 			/* RFC 5321 4.5.3.2.6: ten minutes for the reply to the final dot */
 			smtp_deadline(c, c->m->cfg.data_timeout_ms);
@@ -274,8 +275,14 @@ void smtp_xact_data_reply(struct conn *c)
 	if (c->reply.code == 354) {
 		/* pipelined DATA accepted with no recipient: end the empty message */
 		evbuffer_add(bufferevent_get_output(c->bev), ".\r\n", 3);
+		c->expect++;
 		c->state = C_DOT;
 		smtp_deadline(c, c->m->cfg.command_timeout_ms);
+		return;
+	}
+	if (c->reply.code / 100 == 2) {
+		/* DATA "accepted" without 354: nothing was sent, so nothing was delivered */
+		smtp_protocol_failure(c, "DATA answered with 2xx instead of 354");
 		return;
 	}
 	struct mta_result r;

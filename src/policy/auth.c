@@ -66,12 +66,21 @@ struct auth_req {
 	void *arg;
 };
 
+static bool alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 void auth_generate_secret(char out[33])
 {
 	unsigned char raw[24];
 
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(out, 33, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	/* a secret that starts with '-' is read as an option by command-line tools */
+	do {
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2base64(out, 33, raw, sizeof(raw),
+		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	} while (!alnum(out[0]) || !alnum(out[31]));
 	sodium_memzero(raw, sizeof(raw));
 }
 

@@ -345,7 +345,7 @@ static void committed(int err, uint64_t id, void *arg)
 		for (size_t i = 0; i < s->env.nrcpts; i++)
 			eventlog_add(s->events, "queued", id, s->env.source, s->env.sender,
 			             s->env.rcpts[i].addr, NULL, NULL);
-		queue_add(s->q, id);
+		queue_add(s->q, id, s->header_lane == 1 || (s->header_lane == -1 && s->env.bulk));
 	}
 	if (!s->cancelled)
 		s->done(r, id, s->done_arg);

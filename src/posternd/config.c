@@ -162,8 +162,8 @@ static const struct ckey keys[] = {
          "CA certificates for verify; default: the system's"},
         {"delivery", "smarthost", CT_ROUTE, OFF(smarthost), "", 0, 300,
          "the relay for transport smarthost: [host]:port"},
-        {"delivery", "smarthost_tls", CT_TLS, OFF(smarthost_tls), "encrypt", 0, 0,
-         "TLS to the smarthost"},
+        {"delivery", "smarthost_tls", CT_TLS, OFF(smarthost_tls), "verify", 0, 0,
+         "TLS to the smarthost (verify: its certificate must name it)"},
         {"delivery", "smarthost_user", CT_STR, OFF(smarthost_user), "", 0, 255,
          "AUTH PLAIN user name for the smarthost (only over TLS)"},
         {"delivery", "smarthost_password_file", CT_PATH, OFF(smarthost_password_file), "", 0, 4000,
@@ -561,6 +561,13 @@ static int cross_check(const struct config *c, const char *path, char *err, size
 	if (uses_smarthost && c->smarthost[0] == '\0') {
 		snprintf(err, errlen,
 		         "%s: [delivery] smarthost: required when transport = smarthost", path);
+		return -1;
+	}
+	if (c->smarthost_user[0] && strcmp(c->smarthost_tls, "verify") != 0) {
+		snprintf(err, errlen,
+		         "%s: [delivery] smarthost_tls: must be verify when "
+		         "smarthost_user is set (credentials go only to a verified server)",
+		         path);
 		return -1;
 	}
 	if ((c->smarthost_user[0] == '\0') != (c->smarthost_password_file[0] == '\0')) {

@@ -44,7 +44,7 @@ static void committed(int err, uint64_t id, void *arg)
 	char hex[ID_HEXLEN + 1];
 
 	if (err == 0) {
-		queue_add(b->q, id);
+		queue_add(b->q, id, false); /* a bounce is urgent mail */
 	} else {
 		b->ok = false;
 		log_err("msg=%s bounce commit failed error=\"%s\"", id_format(id, hex),
@@ -158,8 +158,11 @@ static void notice(struct bounce_ctx *b, struct qactive *m, enum rcpt_status sta
 		if (dsn_build(&msg, &info, dr, n, m->file.msg.header.p, m->file.msg.header.n,
 		              m->file.msg.body, m->file.msg.nbody, time(NULL)) == 0)
 			inject(b, env, &msg);
-		else
+		else {
+			/* keep the original rather than remove it without its notice */
+			b->ok = false;
 			log_err("msg=%s bounce cannot build the DSN", hex);
+		}
 		buf_release(&msg);
 	}
 	free(dr);

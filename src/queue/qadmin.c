@@ -51,6 +51,8 @@ static void all_ids(struct queue *q, struct ids *s)
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < q->waiting.n; i++)
 		ids_add(s, q->waiting.v[i].value);
+	for (size_t i = 0; i < q->urgent.n; i++)
+		ids_add(s, q->urgent.v[i].value);
 	htab_foreach(q->active, add_key, s);
 	htab_foreach(q->held, add_key, s);
 	if (s->n > 1)
@@ -85,13 +87,28 @@ static void fill(struct queue_entry *e, uint64_t id, const struct qmsg *msg,
 	}
 }
 
+/* the state of message id (n recipients): from its file, or fresh if none or unreadable */
+static bool load_state(struct queue *q, uint64_t id, size_t n, struct qstate *st)
+{
+	char err[256], *text = NULL;
+	size_t len;
+
+	if (spool_state_read(q->sp, id, &text, &len) < 0) {
+		qstate_init(st, n);
+		return false;
+	}
+	/* a failed decode leaves a fresh state behind (qstate.h) */
+	int r = qstate_decode(text, len, n, st, err, sizeof(err));
+	free(text);
+	return r == 0;
+}
+
 /* look at a message: from memory if active, else from its files */
 static int inspect(struct queue *q, uint64_t id,
                    void (*fn)(void *arg, const struct qmsg *, const struct qstate *, bool),
                    void *arg)
 {
-	char hex[ID_HEXLEN + 1], err[256], *text = NULL;
-	size_t len;
+	char hex[ID_HEXLEN + 1], err[256];
 	struct qactive *m = htab_get(q->active, id_format(id, hex));
 
 	if (m) {
@@ -102,12 +119,8 @@ static int inspect(struct queue *q, uint64_t id,
 	struct qstate st;
 	if (spool_load(q->sp, id, &f, err, sizeof(err)) < 0)
 		return QUEUE_NOTFOUND;
-	if (spool_state_read(q->sp, id, &text, &len) < 0 ||
-	    qstate_decode(text, len, f.msg.env.nrcpts, &st, err, sizeof(err)) < 0) {
-		qstate_init(&st, f.msg.env.nrcpts);
+	if (!load_state(q, id, f.msg.env.nrcpts, &st))
 		st.held = htab_get(q->held, hex) != NULL;
-	}
-	free(text);
 	fn(arg, &f.msg, &st, false);
 	qstate_release(&st);
 	spool_file_release(&f);
@@ -183,6 +196,9 @@ long queue_rcpts(struct queue *q, uint64_t id, struct queue_rcpt_info *out, size
 /* take back an active message's waiting jobs; finish it if none is in flight */
 static void act_on_active(struct qactive *m, enum qaction a)
 {
+	/* every recipient is final and it is on its way out: nothing left to act on */
+	if (m->finishing)
+		return;
 	m->action = a;
 	struct qjob **pp = &m->jobs;
 	while (*pp) {
@@ -191,10 +207,12 @@ static void act_on_active(struct qactive *m, enum qaction a)
 			pp = &j->msg_next;
 			continue;
 		}
+		struct qdest *d = j->d;
 		qdest_unqueue(j);
 		*pp = j->msg_next;
 		qjob_free(j);
 		m->jobs_out--;
+		qdest_maybe_free(d);
 	}
 	if (m->jobs_out == 0)
 		qactive_finish(m);
@@ -207,8 +225,7 @@ static void act_on_active(struct qactive *m, enum qaction a)
  */
 static int act(struct queue *q, uint64_t id, enum qaction a)
 {
-	char hex[ID_HEXLEN + 1], err[256], *text = NULL;
-	size_t len;
+	char hex[ID_HEXLEN + 1], err[256];
 
 	id_format(id, hex);
 	struct qactive *m = htab_get(q->active, hex);
@@ -223,15 +240,16 @@ static int act(struct queue *q, uint64_t id, enum qaction a)
 		free(m);
 		return QUEUE_NOTFOUND;
 	}
-	if (spool_state_read(q->sp, id, &text, &len) < 0 ||
-	    qstate_decode(text, len, m->file.msg.env.nrcpts, &m->st, err, sizeof(err)) < 0)
-		qstate_init(&m->st, m->file.msg.env.nrcpts);
-	free(text);
+	load_state(q, id, m->file.msg.env.nrcpts, &m->st);
 	heap_remove_value(&q->waiting, id);
+	heap_remove_value(&q->urgent, id);
 	htab_del(q->held, hex);
 	m->st.held = false;
 	htab_put(q->active, hex, m);
 	q->nactive++;
+	m->st.bulk = m->file.msg.env.bulk;
+	if (m->st.bulk)
+		q->nactive_bulk++;
 	m->action = a;
 	qactive_finish(m);
 	return 0;
@@ -257,8 +275,7 @@ int queue_hold(struct queue *q, uint64_t id)
 
 int queue_release(struct queue *q, uint64_t id)
 {
-	char hex[ID_HEXLEN + 1], err[128], *text = NULL;
-	size_t len;
+	char hex[ID_HEXLEN + 1], err[128];
 
 	id_format(id, hex);
 	if (htab_get(q->held, hex) == NULL)
@@ -268,19 +285,16 @@ int queue_release(struct queue *q, uint64_t id)
 	struct spool_file f;
 	if (spool_load(q->sp, id, &f, err, sizeof(err)) == 0) {
 		struct qstate st;
-		if (spool_state_read(q->sp, id, &text, &len) < 0 ||
-		    qstate_decode(text, len, f.msg.env.nrcpts, &st, err, sizeof(err)) < 0)
-			qstate_init(&st, f.msg.env.nrcpts);
-		free(text);
+		load_state(q, id, f.msg.env.nrcpts, &st);
 		st.held = false;
 		st.next_ms = now_ms();
-		queue_write_state(q, id, &st);
+		queue_write_state(q, id, &st, true);
 		qstate_release(&st);
 		spool_file_release(&f);
 	}
 	log_info("msg=%s queue released", hex);
 	eventlog_add(q->events, "released", id, NULL, NULL, NULL, NULL, NULL);
-	queue_add(q, id);
+	queue_add(q, id, false);
 	return 0;
 }
 
@@ -296,9 +310,10 @@ int queue_bounce(struct queue *q, uint64_t id)
 
 size_t queue_flush(struct queue *q)
 {
-	size_t n = q->waiting.n;
+	size_t n = q->waiting.n + q->urgent.n;
 
 	heap_set_all_keys(&q->waiting, 0);
+	heap_set_all_keys(&q->urgent, 0);
 	qdest_flush_all(q);
 	queue_pump(q);
 	return n;

@@ -108,7 +108,7 @@ void qdest_maybe_free(struct qdest *d)
 {
 	uint64_t now = now_ms();
 
-	if (d->conns > 0 || waiting(d) > 0 || d->pumping)
+	if (d->conns > 0 || waiting(d) > 0 || d->pumping || d->starved)
 		return;
 	if (now < d->down_until) {
 		uint64_t wait = d->down_until - now;
@@ -193,12 +193,37 @@ static void fail_waiting(struct qdest *d, const struct mta_result *why)
 	}
 }
 
-static void pump_all(const char *key, void *value, void *arg)
+/*
+ * Destinations that wanted a connection when the global limit was reached wait
+ * in a FIFO; each freed connection slot goes to the one at its head. So one
+ * busy destination cannot keep every slot by taking back the one it just freed.
+ */
+static void starve(struct qdest *d)
 {
-	struct qdest *d = value;
+	struct queue *q = d->q;
 
-	if (waiting(d) > (size_t)(d->conns - d->busy))
+	if (d->starved)
+		return;
+	d->starved = true;
+	d->starved_next = NULL;
+	if (q->starved_tail)
+		q->starved_tail->starved_next = d;
+	else
+		q->starved_head = d;
+	q->starved_tail = d;
+}
+
+static void give_slots(struct queue *q)
+{
+	while (q->nconns < q->cfg.max_connections && q->starved_head) {
+		struct qdest *d = q->starved_head;
+		q->starved_head = d->starved_next;
+		if (q->starved_head == NULL)
+			q->starved_tail = NULL;
+		d->starved = false;
 		qdest_pump(d);
+		qdest_maybe_free(d);
+	}
 }
 
 void qdest_pump(struct qdest *d)
@@ -219,9 +244,12 @@ void qdest_pump(struct qdest *d)
 		/* one connection is kept for the urgent lane */
 		if (d->urgent.n == 0 && limit > 1)
 			limit--;
-		if ((size_t)(d->conns - d->busy) >= waiting(d) || d->conns >= limit ||
-		    q->nconns >= q->cfg.max_connections)
+		if ((size_t)(d->conns - d->busy) >= waiting(d) || d->conns >= limit)
 			break;
+		if (q->nconns >= q->cfg.max_connections) {
+			starve(d);
+			break;
+		}
 		struct mta_feed feed = {feed_next, feed_done, feed_closed, d};
 		d->conns++;
 		q->nconns++;
@@ -257,7 +285,6 @@ static void feed_closed(void *arg, const struct mta_result *why)
 {
 	struct qdest *d = arg;
 	struct queue *q = d->q;
-	bool was_full = q->nconns >= q->cfg.max_connections;
 
 	d->conns--;
 	q->nconns--;
@@ -274,9 +301,12 @@ static void feed_closed(void *arg, const struct mta_result *why)
 		}
 	}
 	if (!q->stopping) {
-		qdest_pump(d);
-		if (was_full)
-			htab_foreach(q->dests, pump_all, NULL);
+		/* the freed slot goes to whoever waited longest; this one queues up behind */
+		if (q->starved_head && waiting(d) > (size_t)(d->conns - d->busy))
+			starve(d);
+		else
+			qdest_pump(d);
+		give_slots(q);
 	}
 	qdest_maybe_free(d);
 }

@@ -5,6 +5,7 @@
  */
 #include "queue.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <inttypes.h>
 #include <sodium.h>
@@ -30,6 +31,7 @@ struct queue *queue_new(struct event_base *base, struct spool *sp, struct mta *m
 	q->sp = sp;
 	q->mta = mta;
 	heap_init(&q->waiting);
+	heap_init(&q->urgent);
 	q->held = htab_new();
 	q->active = htab_new();
 	q->dests = htab_new();
@@ -89,6 +91,7 @@ void queue_free(struct queue *q)
 	htab_free(q->dests);
 	htab_free(q->held);
 	heap_release(&q->waiting);
+	heap_release(&q->urgent);
 	event_free(q->timer);
 	free(q->hostname);
 	free(q);
@@ -99,9 +102,14 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	queue_pump(arg);
 }
 
-void queue_add(struct queue *q, uint64_t id)
+void queue_wait(struct queue *q, uint64_t next_ms, uint64_t id, bool bulk)
 {
-	heap_push(&q->waiting, now_ms(), id);
+	heap_push(bulk ? &q->waiting : &q->urgent, next_ms, id);
+}
+
+void queue_add(struct queue *q, uint64_t id, bool bulk)
+{
+	queue_wait(q, now_ms(), id, bulk);
 	queue_pump(q);
 }
 
@@ -110,21 +118,22 @@ void queue_recovered(struct queue *q, uint64_t id)
 	char *text = NULL, hex[ID_HEXLEN + 1];
 	size_t len;
 	uint64_t next = 0;
-	bool held = false;
+	bool held = false, bulk = false;
 
+	/* never tried (no state file): urgent until its envelope says otherwise */
 	if (spool_state_read(q->sp, id, &text, &len) == 0) {
-		qstate_peek(text, len, &next, &held);
+		qstate_peek(text, len, &next, &held, &bulk);
 		free(text);
 	}
 	if (held)
 		htab_put(q->held, id_format(id, hex), (void *)1);
 	else
-		heap_push(&q->waiting, next, id);
+		queue_wait(q, next, id, bulk);
 }
 
 size_t queue_length(const struct queue *q)
 {
-	return q->waiting.n + htab_count(q->held) + q->nactive;
+	return q->waiting.n + q->urgent.n + htab_count(q->held) + q->nactive;
 }
 
 uint64_t queue_backoff(const struct queue *q, uint32_t attempts)
@@ -143,14 +152,14 @@ uint64_t queue_backoff(const struct queue *q, uint32_t attempts)
 	return d;
 }
 
-void queue_write_state(struct queue *q, uint64_t id, const struct qstate *st)
+void queue_write_state(struct queue *q, uint64_t id, const struct qstate *st, bool durable)
 {
 	struct buf b;
 	char hex[ID_HEXLEN + 1];
 
 	buf_init(&b);
 	qstate_encode(st, &b);
-	if (spool_state_write(q->sp, id, b.data, b.len) < 0)
+	if (spool_state_write(q->sp, id, b.data, b.len, durable) < 0)
 		log_warn("msg=%s queue state not written error=\"%m\" (it will be retried as new)",
 		         id_format(id, hex));
 	buf_release(&b);
@@ -173,11 +182,7 @@ static struct qjob *job_for(struct qactive *m, const struct mta_dest *info)
 	j->m = m;
 	j->d = qdest_get(m->q, info);
 	j->urgent = !m->file.msg.env.bulk;
-	j->rcpt = xcalloc(m->file.msg.env.nrcpts, sizeof(*j->rcpt));
-	j->res = xcalloc(m->file.msg.env.nrcpts, sizeof(*j->res));
 	j->mm.msg = &m->file.msg;
-	j->mm.rcpt = j->rcpt;
-	j->mm.res = j->res;
 	j->msg_next = m->jobs;
 	m->jobs = j;
 	m->jobs_out++;
@@ -195,8 +200,17 @@ static void activate(struct queue *q, uint64_t id)
 	m->q = q;
 	m->id = id;
 	if (spool_load(q->sp, id, &m->file, err, sizeof(err)) < 0) {
-		/* deleted meanwhile, or damaged since start-up: nothing to deliver */
-		log_warn("msg=%s queue cannot load error=\"%s\"", hex, err);
+		if (errno == ENOENT) {
+			/* deleted meanwhile: nothing to deliver */
+			log_info("msg=%s queue gone", hex);
+		} else if (errno == EBADMSG) {
+			spool_move_corrupt(q->sp, id, err);
+		} else {
+			/* out of descriptors or memory, or damaged since start-up: later */
+			log_warn("msg=%s queue cannot load error=\"%s\" action=retry-later", hex,
+			         err);
+			queue_wait(q, now_ms() + q->cfg.retry_min_ms, id, false);
+		}
 		free(m);
 		return;
 	}
@@ -213,20 +227,39 @@ static void activate(struct queue *q, uint64_t id)
 		m->st.first_ms = now_ms();
 	htab_put(q->active, hex, m);
 	q->nactive++;
+	m->st.bulk = env->bulk;
+	if (m->st.bulk)
+		q->nactive_bulk++;
 	if (m->st.held) {
 		m->action = QACT_HOLD;
 		qactive_finish(m);
 		return;
 	}
+	/*
+	 * Two passes: find each pending recipient's job, then size each job's
+	 * arrays for exactly its recipients (not nrcpts per destination).
+	 */
+	struct qjob **of = xcalloc(env->nrcpts ? env->nrcpts : 1, sizeof(*of));
 	for (size_t i = 0; i < env->nrcpts; i++) {
 		struct mta_dest info;
 		if (m->st.rcpts[i].status != RCPT_PENDING)
 			continue;
 		mta_destination(q->mta, rcpt_domain(env->rcpts[i].addr), env->pool ? env->pool : "",
 		                &info);
-		struct qjob *j = job_for(m, &info);
-		j->rcpt[j->mm.nrcpt++] = i;
+		of[i] = job_for(m, &info);
+		of[i]->mm.nrcpt++;
 	}
+	for (struct qjob *j = m->jobs; j; j = j->msg_next) {
+		j->rcpt = xcalloc(j->mm.nrcpt, sizeof(*j->rcpt));
+		j->res = xcalloc(j->mm.nrcpt, sizeof(*j->res));
+		j->mm.rcpt = j->rcpt;
+		j->mm.res = j->res;
+		j->mm.nrcpt = 0;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (of[i])
+			of[i]->rcpt[of[i]->mm.nrcpt++] = i;
+	free(of);
 	if (m->jobs_out == 0) {
 		/* every recipient was already final: only the end is left to do */
 		qactive_finish(m);
@@ -258,9 +291,25 @@ void queue_pump(struct queue *q)
 		return;
 	q->pumping = true;
 	uint64_t now = now_ms();
-	while ((int)q->nactive < q->cfg.max_active && heap_peek(&q->waiting) &&
-	       heap_peek(&q->waiting)->key <= now) {
-		heap_pop(&q->waiting, &it);
+	/*
+	 * Urgent messages first; bulk ones may not fill the last tenth of the
+	 * active slots, so an urgent message can always be loaded at once.
+	 */
+	size_t max = (size_t)q->cfg.max_active;
+	size_t reserve = max / 10 ? max / 10 : 1;
+	size_t bulk_max = max > reserve ? max - reserve : 1;
+	for (;;) {
+		const struct heap_item *u = heap_peek(&q->urgent), *b = heap_peek(&q->waiting);
+		struct heap *from;
+		if (q->nactive >= max)
+			break;
+		if (u && u->key <= now)
+			from = &q->urgent;
+		else if (b && b->key <= now && q->nactive_bulk < bulk_max)
+			from = &q->waiting;
+		else
+			break;
+		heap_pop(from, &it);
 		id_format(it.value, hex);
 		/* an id may be here twice (a release while it waited): load it once */
 		if (htab_get(q->active, hex) || htab_get(q->held, hex))
@@ -269,8 +318,10 @@ void queue_pump(struct queue *q)
 	}
 	q->pumping = false;
 	evtimer_del(q->timer);
-	const struct heap_item *top = heap_peek(&q->waiting);
-	if (top && (int)q->nactive < q->cfg.max_active) {
+	const struct heap_item *top = heap_peek(&q->urgent), *tb = heap_peek(&q->waiting);
+	if (top == NULL || (tb && tb->key < top->key && q->nactive_bulk < bulk_max))
+		top = tb;
+	if (top && q->nactive < max) {
 		uint64_t wait = top->key > now ? top->key - now : 0;
 		struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
 		evtimer_add(q->timer, &tv);
@@ -284,15 +335,19 @@ static void release_active(struct qactive *m)
 
 	htab_del(q->active, id_format(m->id, hex));
 	q->nactive--;
+	if (m->st.bulk)
+		q->nactive_bulk--;
 	spool_file_release(&m->file);
 	qstate_release(&m->st);
 	free(m);
 }
 
+/* the queue file first: a crash between the two leaves a state file the
+ * next start sweeps, never a message whose recipients look untried */
 static void remove_files(struct queue *q, uint64_t id)
 {
-	spool_state_remove(q->sp, id);
 	spool_remove(q->sp, id);
+	spool_state_remove(q->sp, id);
 }
 
 static void count(const struct qactive *m, size_t *pending, size_t *failed)
@@ -341,7 +396,7 @@ void qactive_finish(struct qactive *m)
 		return;
 	case QACT_HOLD:
 		m->st.held = true;
-		queue_write_state(q, m->id, &m->st);
+		queue_write_state(q, m->id, &m->st, true);
 		htab_put(q->held, hex, (void *)1);
 		log_info("msg=%s queue held", hex);
 		queue_event(q, "held", m, NULL, NULL, NULL);
@@ -363,6 +418,7 @@ void qactive_finish(struct qactive *m)
 	}
 	if (pending == 0) {
 		/* final: notify (the DSN is committed before this one goes), then remove */
+		m->finishing = true;
 		bounce_notify(q, m, true);
 		return;
 	}
@@ -370,8 +426,8 @@ void qactive_finish(struct qactive *m)
 	m->st.last_ms = now;
 	m->st.next_ms = now + queue_backoff(q, m->st.attempts);
 	bounce_notify(q, m, false);
-	queue_write_state(q, m->id, &m->st);
-	heap_push(&q->waiting, m->st.next_ms, m->id);
+	queue_write_state(q, m->id, &m->st, false);
+	queue_wait(q, m->st.next_ms, m->id, m->st.bulk);
 	log_info("msg=%s queue deferred pending=%zu attempts=%" PRIu32 " next_in=%.0fs", hex,
 	         pending, m->st.attempts, (double)(m->st.next_ms - now) / 1000.0);
 	release_active(m);
@@ -387,8 +443,8 @@ void bounce_done(struct qactive *m, bool ok)
 	if (!ok) {
 		/* the bounce could not be stored: keep the message and try again later */
 		m->st.next_ms = now_ms() + q->cfg.retry_min_ms;
-		queue_write_state(q, m->id, &m->st);
-		heap_push(&q->waiting, m->st.next_ms, m->id);
+		queue_write_state(q, m->id, &m->st, false);
+		queue_wait(q, m->st.next_ms, m->id, m->st.bulk);
 		log_warn("msg=%s queue bounce not stored action=retry-later", hex);
 		release_active(m);
 		queue_pump(q);

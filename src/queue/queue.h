@@ -40,8 +40,8 @@ void queue_set_config(struct queue *q, const struct queue_config *cfg);
 void queue_stop(struct queue *q);
 void queue_free(struct queue *q);
 
-/* queue_add - a message just committed: try it now. */
-void queue_add(struct queue *q, uint64_t id);
+/* queue_add - a message just committed: try it now, in its lane. */
+void queue_add(struct queue *q, uint64_t id, bool bulk);
 /* queue_pump - load what is due (after start-up, when every message was recovered). */
 void queue_pump(struct queue *q);
 /* queue_recovered - a message found at start-up: its state file says when. */

@@ -25,6 +25,7 @@ struct qactive {
 	struct qjob *jobs; /* its jobs not yet finished */
 	int jobs_out;
 	enum qaction action; /* requested while it was being delivered */
+	bool finishing;      /* final; its DSN is being stored: nothing more to do to it */
 };
 
 /* the recipients of one message for one destination */
@@ -52,6 +53,8 @@ struct qdest {
 	int conns, busy;
 	uint64_t down_until; /* after a failed connection: defer without trying */
 	bool pumping;        /* inside qdest_pump: not to be freed */
+	bool starved;        /* waiting in the queue's FIFO for a connection slot */
+	struct qdest *starved_next;
 	struct mta_result down_why;
 	struct event *retry;
 };
@@ -63,25 +66,30 @@ struct queue {
 	struct eventlog *events;
 	struct queue_config cfg;
 	char *hostname;
-	struct heap waiting; /* (next attempt ms, id) */
+	struct heap waiting; /* bulk lane: (next attempt ms, id) */
+	struct heap urgent;  /* urgent lane: loaded first, with slots of their own */
 	struct htab *held;   /* hex id -> (void *)1 */
 	struct htab *active; /* hex id -> struct qactive */
 	struct htab *dests;  /* key -> struct qdest */
-	size_t nactive;
+	size_t nactive, nactive_bulk;
 	int nconns;
 	struct event *timer;
 	bool stopping;
 	bool pumping;
+	struct qdest *starved_head, *starved_tail; /* waiting for a connection slot */
 };
 
 /* queue.c */
+/* queue_wait - schedule a message for later, in its lane's heap */
+void queue_wait(struct queue *q, uint64_t next_ms, uint64_t id, bool bulk);
 /* queue_event - record an event of message m (detail: JSON text or NULL) */
 void queue_event(struct queue *q, const char *type, const struct qactive *m, const char *rcpt,
                  const char *dsn, const char *detail);
 void queue_pump(struct queue *q);
 void qactive_finish(struct qactive *m);
 uint64_t queue_backoff(const struct queue *q, uint32_t attempts);
-void queue_write_state(struct queue *q, uint64_t id, const struct qstate *st);
+/* durable for what must survive a crash (a hold); deferrals may be lost (a retry) */
+void queue_write_state(struct queue *q, uint64_t id, const struct qstate *st, bool durable);
 
 /* qdest.c */
 struct qdest *qdest_get(struct queue *q, const struct mta_dest *info);

@@ -37,6 +37,8 @@
  */
 #define MAX_QUEUED (96u * 1024 * 1024)
 
+static void move_aside(struct spool *sp, const char *name, const char *why);
+
 struct spool_msg {
 	struct spool *sp;
 	struct spool_msg *next; /* in a commit list */
@@ -381,6 +383,14 @@ void spool_msg_commit(struct spool_msg *m, spool_commit_fn done, void *arg)
 	pthread_mutex_unlock(&sp->lock);
 }
 
+void spool_move_corrupt(struct spool *sp, uint64_t id, const char *why)
+{
+	char hex[ID_HEXLEN + 1];
+
+	move_aside(sp, id_format(id, hex), why);
+	spool_state_remove(sp, id);
+}
+
 static void move_aside(struct spool *sp, const char *name, const char *why)
 {
 	char from[4096], to[4096];
@@ -503,27 +513,39 @@ int spool_load(struct spool *sp, uint64_t id, struct spool_file *f, char *err, s
 	queue_path(sp, id, path, sizeof(path));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "open: %s", strerror(errno));
+		int e = errno;
+		snprintf(err, errlen, "open: %s", strerror(e));
+		errno = e;
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    (uint64_t)st.st_size > MAX_QUEUED) {
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "fstat: %s", strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 || (uint64_t)st.st_size > MAX_QUEUED) {
 		snprintf(err, errlen, "%s",
 		         st.st_size == 0 ? "empty file" : "bad file size or type");
 		close(fd);
+		errno = EBADMSG;
 		return -1;
 	}
 	f->len = (size_t)st.st_size;
 	f->map = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	int e = errno;
 	close(fd);
 	if (f->map == MAP_FAILED) {
-		snprintf(err, errlen, "mmap: %s", strerror(errno));
+		snprintf(err, errlen, "mmap: %s", strerror(e));
 		f->map = NULL;
+		errno = e;
 		return -1;
 	}
 	if (qrec_parse(f->map, f->len, &f->msg, err, errlen) < 0) {
 		munmap(f->map, f->len);
 		f->map = NULL;
+		errno = EBADMSG;
 		return -1;
 	}
 	return 0;
@@ -565,7 +587,7 @@ int spool_state_read(struct spool *sp, uint64_t id, char **out, size_t *len)
 	return file_read(path, 1024 * 1024 * 16, out, len, err, sizeof(err));
 }
 
-int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n)
+int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n, bool durable)
 {
 	char path[4096], tmp[4200];
 
@@ -574,7 +596,7 @@ int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, p, n) < 0 || close(fd) < 0) {
+	if (write_all(fd, p, n) < 0 || (durable && fsync(fd) < 0) || close(fd) < 0) {
 		unlink(tmp);
 		return -1;
 	}
@@ -582,7 +604,7 @@ int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n)
 		unlink(tmp);
 		return -1;
 	}
-	return 0;
+	return durable ? fsync_dir(sp->statedir) : 0;
 }
 
 void spool_state_remove(struct spool *sp, uint64_t id)

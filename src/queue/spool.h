@@ -15,6 +15,7 @@
 #ifndef POSTERN_SPOOL_H
 #define POSTERN_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,9 +71,14 @@ struct spool_file {
 	struct qmsg msg;
 };
 
-/* spool_load - map and validate queue/<id>. Blocking: call from a worker thread. */
+/*
+ * spool_load - map and validate queue/<id>. Blocking. On -1, errno is ENOENT
+ * (no such message), EBADMSG (the file is not valid), or what the system said.
+ */
 int spool_load(struct spool *sp, uint64_t id, struct spool_file *f, char *err, size_t errlen);
 void spool_file_release(struct spool_file *f);
+/* spool_move_corrupt - move queue/<id> to corrupt/ and log why (it is not valid). */
+void spool_move_corrupt(struct spool *sp, uint64_t id, const char *why);
 /* spool_remove - delete queue/<id> once every recipient is final. Blocking. */
 int spool_remove(struct spool *sp, uint64_t id);
 
@@ -82,7 +88,8 @@ int spool_remove(struct spool *sp, uint64_t id);
  * Blocking, small. spool_state_read returns -1 if there is none.
  */
 int spool_state_read(struct spool *sp, uint64_t id, char **out, size_t *len);
-int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n);
+/* durable: fsync the file and the directory (a hold must survive a crash) */
+int spool_state_write(struct spool *sp, uint64_t id, const char *p, size_t n, bool durable);
 void spool_state_remove(struct spool *sp, uint64_t id);
 
 struct spool_stats {

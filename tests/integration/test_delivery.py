@@ -469,12 +469,24 @@ def test_delay_notice_when_asked(env):
     assert len(e.bounces.messages) == 1  # one notice, not one per attempt
 
 
-def test_static_route_and_smarthost_with_auth(env, certdir, workdir):
+def test_static_route_and_smarthost_with_auth(env, workdir):
+    import ssl
+    import subprocess
     pwfile = workdir / "smarthost.pw"
     pwfile.write_text("s3cret\n")
     pwfile.chmod(0o644)
+    # the smarthost is named by address: its certificate must name that address
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=smarthost",
+                    "-addext", "subjectAltName=IP:127.0.0.26",
+                    "-keyout", str(workdir / "s.key"), "-out", str(workdir / "s.crt")],
+                   check=True, capture_output=True)
+    (workdir / "s.crt").chmod(0o644)
+    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    sctx.load_cert_chain(str(workdir / "s.crt"), str(workdir / "s.key"))
     e = env(delivery={"smarthost": "[127.0.0.26]:{port}", "smarthost_user": "relayuser",
-                      "smarthost_password_file": str(pwfile)},
+                      "smarthost_password_file": str(pwfile),
+                      "tls_ca_file": str(workdir / "s.crt")},
             extra="[routes]\nstatic.example.net = [127.0.0.25]\nvia.example.net = smarthost\n")
     static = e.mx("127.0.0.25")
     seen = {}
@@ -488,7 +500,7 @@ def test_static_route_and_smarthost_with_auth(env, certdir, workdir):
 
     class AuthCtl(Controller):
         def factory(self):
-            return AioSMTP(self.handler, tls_context=tls_server_context(certdir),
+            return AioSMTP(self.handler, tls_context=sctx,
                            auth_callback=auth_cb, auth_require_tls=True)
 
     smart = FakeMX.__new__(FakeMX)
@@ -636,3 +648,209 @@ def test_source_pool_and_lane(env):
     got = mx.wait(2)
     assert b"X-Postern-Lane" not in got[1].data
     assert "pool:        alt" in e.relay.ctl("source", "show", "legacy", check=True).stdout
+
+
+def test_smarthost_credentials_need_a_verified_certificate(env, certdir, workdir):
+    """With a certificate that does not name the smarthost, the password is never sent."""
+    pwfile = workdir / "smarthost.pw"
+    pwfile.write_text("s3cret\n")
+    pwfile.chmod(0o644)
+    e = env(delivery={"smarthost": "[127.0.0.33]:{port}", "smarthost_user": "relayuser",
+                      "smarthost_password_file": str(pwfile), "transport": "smarthost"})
+    seen = []
+
+    def script(conn):
+        from peers import tls_server_context as ctxf
+        conn.sendall(b"220 smarthost\r\n")
+        f = conn.makefile("rb")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            seen.append(line)
+            if line.upper().startswith(b"EHLO"):
+                conn.sendall(b"250-smarthost\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n")
+            elif line.upper().startswith(b"STARTTLS"):
+                conn.sendall(b"220 go\r\n")
+                tls = ctxf(certdir).wrap_socket(conn, server_side=True)
+                seen.append(tls.recv(4096))
+                return
+
+    srv = HostileServer("127.0.0.33", e.port, script)
+    try:
+        e.send(["u@anywhere.example.net"])
+        e.wait_log(r"rcpt=<u@anywhere\.example\.net> .* dsn=4\.7\.5 .* status=deferred")
+        assert not any(b"AUTH" in l for l in seen)
+    finally:
+        srv.stop()
+
+
+def scripted(answers):
+    """A raw MX that answers by the first word of each command."""
+    got = []
+
+    def script(c):
+        c.settimeout(5)
+        c.sendall(b"220 raw ESMTP\r\n")
+        f = c.makefile("rb")
+        indata = False
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            line = line.rstrip(b"\r\n")
+            got.append(line)
+            if indata:
+                if line == b".":
+                    indata = False
+                    c.sendall(answers.get(".", b"250 ok\r\n"))
+                continue
+            word = line.split(b" ")[0].upper().decode()
+            default = b"354 go\r\n" if word == "DATA" else b"250 ok\r\n"
+            reply = answers.get(word, default)
+            if word == "DATA" and reply.startswith(b"354"):
+                indata = True
+            c.sendall(reply)
+            if word == "QUIT":
+                return
+    return script, got
+
+
+def test_data_answered_250_is_not_a_delivery(env):
+    script, got = scripted({"EHLO": b"250-raw\r\n250 8BITMIME\r\n",
+                            "DATA": b"250 2.0.0 whatever\r\n"})
+    e = env()
+    srv = HostileServer("127.0.0.34", e.port, script)
+    try:
+        e.domain("d250.example.net", (10, "mx.d250.example.net", "127.0.0.34"))
+        e.send(["u@d250.example.net"])
+        e.wait_log(r"rcpt=<u@d250\.example\.net> .* dsn=4\.4\.2 .* status=deferred")
+        assert "status=sent" not in e.relay.log()
+    finally:
+        srv.stop()
+
+
+def test_long_ehlo_reply_does_not_hide_starttls(env):
+    script, got = scripted({"EHLO": b"250-" + b"x" * 1011 + b"\r\n250-PIPELINING\r\n"
+                                    b"250 STARTTLS\r\n", "STARTTLS": b"454 4.7.0 not now\r\n"})
+    e = env()
+    srv = HostileServer("127.0.0.35", e.port, script)
+    try:
+        e.domain("long.example.net", (10, "mx.long.example.net", "127.0.0.35"))
+        e.send(["u@long.example.net"])
+        e.wait_log(r"rcpt=<u@long\.example\.net> .* status=sent")
+        assert any(l.upper().startswith(b"STARTTLS") for l in got)
+    finally:
+        srv.stop()
+
+
+def test_stray_reply_never_makes_an_unsent_message_delivered(env):
+    e = env(queue={"retry_min": "1s", "retry_max": "1s"})
+    mx = e.mx("127.0.0.37")
+    sent = {"n": 0}
+
+    def script(c):
+        c.settimeout(5)
+        c.sendall(b"220 raw\r\n")
+        f = c.makefile("rb")
+        indata = False
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            line = line.rstrip(b"\r\n")
+            if indata:
+                if line == b".":
+                    indata = False
+                    sent["n"] += 1
+                    c.sendall(b"250 ok\r\n250 extra\r\n")
+                continue
+            w = line.split(b" ")[0].upper()
+            if w == b"EHLO":
+                c.sendall(b"250-raw\r\n250 PIPELINING\r\n")
+            elif w == b"DATA":
+                indata = True
+                c.sendall(b"354 go\r\n")
+            elif w == b"QUIT":
+                c.sendall(b"221 bye\r\n")
+                return
+            else:
+                c.sendall(b"250 ok\r\n")
+
+    srv = HostileServer("127.0.0.36", e.port, script)
+    try:
+        # the odd server first; a good one behind it for the retries
+        e.domain("x.example.net", (10, "mx1.x.example.net", "127.0.0.36"))
+        s = smtplib.SMTP("127.0.0.1", e.relay.port, local_hostname="client.test")
+        s.sendmail(SENDER, ["a@x.example.net"], message(subject="one"))
+        s.sendmail(SENDER, ["b@x.example.net"], message(subject="two"))
+        s.quit()
+        e.wait_log(r"more replies than commands")
+        # every "sent" in the log had its content really taken by the server
+        sent_lines = re.findall(r"rcpt=<[ab]@x\.example\.net> .* status=sent", e.relay.log())
+        assert len(sent_lines) <= sent["n"]
+    finally:
+        srv.stop()
+
+
+def test_554_greeting_is_never_final(env):
+    def script(c):
+        c.sendall(b"554 5.3.2 busy, try later\r\n")
+        time.sleep(0.5)
+
+    e = env()
+    srv = HostileServer("127.0.0.39", e.port, script)
+    try:
+        e.domain("g.example.net", (10, "mx1.g.example.net", "127.0.0.38"),   # refused
+                 (20, "mx2.g.example.net", "127.0.0.39"))                    # 554 greeting
+        e.send(["u@g.example.net"])
+        e.wait_log(r"rcpt=<u@g\.example\.net> .* status=deferred")
+        assert "status=bounced" not in e.relay.log()
+    finally:
+        srv.stop()
+
+
+def test_urgent_mail_is_loaded_even_when_bulk_fills_the_active_slots(env):
+    e = env(queue={"max_active": "4"}, delivery={"destination_concurrency": "2"})
+    mx = e.mx("127.0.0.41")
+    mx.delay = 0.3
+    e.domain("slow.example.net", (10, "mx.slow.example.net", "127.0.0.41"))
+    s = smtplib.SMTP("127.0.0.1", e.relay.port, local_hostname="client.test")
+    for i in range(12):
+        s.sendmail(SENDER, [f"bulk{i}@slow.example.net"],
+                   message(subject=f"bulk{i}", headers={"X-Postern-Lane": "bulk"}))
+    s.sendmail(SENDER, ["urgent@slow.example.net"], message(subject="urgent"))
+    s.quit()
+    got = mx.wait(13, timeout=60)
+    order = [m.rcpts[0] for m in got]
+    assert order.index("urgent@slow.example.net") <= 3, order
+
+
+def test_admin_actions_while_a_bounce_is_stored(env):
+    """delete/hold/bounce on a message whose DSN is being committed: no harm done"""
+    import subprocess
+    from conftest import POSTERNCTL
+    e = env(smtp={"max_message_size": "30M"})
+    mx = e.mx("127.0.0.42")
+    mx.rcpt_replies["u@"] = "550 5.1.1 no such user"
+    e.domain("b.example.net", (10, "mx.b.example.net", "127.0.0.42"))
+    big = message(body=("x" * 998 + "\r\n") * 5000)
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            for mid in re.findall(r"msg=([0-9a-f]{16}) bounce dsn=", e.relay.log())[-1:]:
+                for verb in ("delete", "hold", "bounce"):
+                    subprocess.run([str(POSTERNCTL), "-c", str(e.relay.conf), "queue", verb,
+                                    mid], capture_output=True)
+            time.sleep(0.005)
+
+    t = threading.Thread(target=hammer, daemon=True)
+    t.start()
+    for _ in range(3):
+        e.send(["u@b.example.net"], msg=big)
+    e.bounces.wait(3, timeout=60)
+    stop.set()
+    t.join()
+    time.sleep(0.5)
+    assert len(e.bounces.messages) == 3  # one notice each, never two
