@@ -55,6 +55,10 @@ until $ctl status >/dev/null 2>&1; do
 done
 if [ ! -f "$var/demo-password" ]; then
 	$ctl source add demo >/dev/null 2>&1 || true
+	# the demo may send as anyone at example.com, signed with keys made active at
+	# once (--force: example.com's DNS is not ours to publish in)
+	$ctl source allow demo '*@example.com' >/dev/null 2>&1 || true
+	$ctl domain add example.com --force >/dev/null 2>&1 || true
 	(umask 077 && $ctl source passwd demo | awk '/^new password/ {print $NF}' >"$var/demo-password")
 fi
 pw=$(cat "$var/demo-password")
@@ -71,9 +75,11 @@ cat <<EOM
     /usr/bin/python3 -c "import smtplib, ssl; c = ssl.create_default_context(); \\
       c.check_hostname = False; c.verify_mode = ssl.CERT_NONE; \\
       s = smtplib.SMTP('127.0.0.1', $port); s.starttls(context=c); s.login('demo', '$pw'); \\
-      print(s.sendmail('app@example.com', ['you@example.org'], 'Subject: hi\\r\\n\\r\\nHello')); s.quit()"
+      print(s.sendmail('app@example.com', ['you@example.org'], \\
+      'From: app@example.com\\r\\nSubject: hi\\r\\n\\r\\nHello')); s.quit()"
 
-  Delivered messages appear in $var/capture/ as .eml (and .json envelopes).
+  Delivered messages appear in $var/capture/ as .eml (and .json envelopes),
+  DKIM-signed for example.com (posternctl domain show example.com).
   Administer with: $ctl source list
 
 EOM

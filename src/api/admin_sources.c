@@ -9,6 +9,8 @@
  *   POST   /admin/v1/sources/NAME/resume
  *   POST   /admin/v1/sources/NAME/password   a new password, shown once
  *   PUT    /admin/v1/sources/NAME/networks   {networks: [CIDR, ...]}
+ *   POST   /admin/v1/sources/NAME/identities {action: allow|deny, envelope, from,
+ *                                             remove: bool}: add or remove a rule
  *
  * New passwords are generated here (192 random bits), hashed with Argon2id on
  * a worker, returned once in the reply, and never logged.
@@ -53,6 +55,13 @@ static json_t *source_json(const struct source *s)
 	                      "updated_at", http_iso8601(s->updated_at));
 	json_object_set_new(j, "pool", json_string(s->pool));
 	json_object_set_new(j, "lane", json_string(s->bulk ? "bulk" : "urgent"));
+	json_t *ids = json_array();
+	for (size_t i = 0; i < s->nids; i++)
+		json_array_append_new(ids,
+		                      json_pack("{s:s, s:s, s:s}", "action",
+		                                s->ids[i].deny ? "deny" : "allow", "envelope",
+		                                s->ids[i].envelope, "from", s->ids[i].header_from));
+	json_object_set_new(j, "identities", ids);
 	return j;
 }
 
@@ -368,6 +377,55 @@ static void new_password(struct api *a, struct evhttp_request *req, struct sourc
 	auth_hash_async(a->deps.auth, j->secret, hashed, api_pending_new(a, req, j));
 }
 
+/* POST {action, envelope, from, remove}: an identity rule (identity.h) */
+static void identity_rule(struct api *a, struct evhttp_request *req, struct source *s)
+{
+	json_t *body = http_body_json(req);
+	const char *action = "allow", *envelope, *from = "";
+	int remove = 0;
+	json_error_t jerr;
+	char err[512];
+
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s:s, s?s, s?b}", "action", &action,
+	                   "envelope", &envelope, "from", &from, "remove", &remove) < 0) {
+		http_error(req, 400, "bad_request", "%s", jerr.text);
+		json_decref(body);
+		return;
+	}
+	bool deny = strcmp(action, "deny") == 0;
+	if (!deny && strcmp(action, "allow") != 0) {
+		http_error(req, 422, "invalid_action", "action must be allow or deny");
+		json_decref(body);
+		return;
+	}
+	int r = remove ? sources_remove_identity(a->deps.reg, s, deny, envelope, from, err,
+	                                         sizeof(err))
+	               : sources_add_identity(a->deps.reg, s, deny, envelope, from, err,
+	                                      sizeof(err));
+	json_decref(body);
+	if (r == STORE_EXISTS) {
+		http_error(req, 409, "exists", "%s", err);
+		return;
+	}
+	if (r == STORE_NOTFOUND) {
+		http_error(req, 404, "not_found", "%s", err);
+		return;
+	}
+	if (r == SOURCES_INVALID) {
+		http_error(req, 422, "invalid_identity", "%s", err);
+		return;
+	}
+	if (r != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	log_info("admin source %s name=%s action=%s", remove ? "unapprove" : "approve", s->name,
+	         deny ? "deny" : "allow");
+	http_json(req, remove ? 200 : 201, json_pack("{s:o}", "source", source_json(s)));
+}
+
 static void remove_source(struct api *a, struct evhttp_request *req, struct source *s)
 {
 	char err[256], name[SOURCE_NAME_MAX + 1];
@@ -422,6 +480,8 @@ void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t
 		set_suspended(a, req, s, false);
 	else if (strcmp(verb, "password") == 0)
 		new_password(a, req, s);
+	else if (strcmp(verb, "identities") == 0)
+		identity_rule(a, req, s);
 	else
 		http_error(req, 404, "not_found", "no such action: %.32s", verb);
 }

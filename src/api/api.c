@@ -143,6 +143,8 @@ static void route(struct evhttp_request *req, void *arg)
 			admin_queue(a, req, seg + 3, nseg - 3);
 		else if (nseg >= 3 && strcmp(seg[2], "pools") == 0)
 			admin_pools(a, req, seg + 3, nseg - 3);
+		else if (nseg >= 3 && strcmp(seg[2], "domains") == 0)
+			admin_domains(a, req, seg + 3, nseg - 3);
 		else
 			http_error(req, 404, "not_found", "no such resource");
 	} else {
@@ -172,6 +174,7 @@ void api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	admin_domains_stop(a);
 	evhttp_free(a->http);
 	/* requests still waiting on a worker outlive us: their answer is dropped */
 	while (a->pending) {

@@ -17,6 +17,9 @@ struct spool;
 struct queue;
 struct mta;
 struct smtpd;
+struct domains;
+struct check_expect;
+struct resolver;
 
 struct api_deps {
 	struct sources *reg;
@@ -25,6 +28,9 @@ struct api_deps {
 	struct queue *queue;
 	struct mta *mta;
 	struct smtpd *smtpd;
+	struct domains *domains;
+	const struct check_expect *expect; /* what domain checks compare with (the daemon's) */
+	struct resolver *check_dns;        /* for domain checks: uncached */
 	const char *version;
 };
 

@@ -18,6 +18,7 @@ struct api {
 	char *unix_path;
 	uint64_t started_ms;
 	struct api_pending *pending; /* requests waiting on a worker */
+	struct api_check *checks;    /* domain checks in flight (admin_domains.c) */
 };
 
 /*
@@ -40,6 +41,10 @@ struct evhttp_request *api_pending_done(struct api_pending *p);
 
 /* admin_sources.c */
 void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
+/* admin_domains.c */
+void admin_domains(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
+/* admin_domains_stop - cancel the checks in flight (api_free) */
+void admin_domains_stop(struct api *a);
 /* admin_queue.c */
 void admin_queue(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
 void admin_pools(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);

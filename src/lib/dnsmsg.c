@@ -1,5 +1,5 @@
 /*
- * dnsmsg.c - a strict reader of DNS answers (RFC 1035 4.1) for MX, A and AAAA.
+ * dnsmsg.c - a strict reader of DNS answers (RFC 1035 4.1) for MX, A, AAAA and TXT.
  *
  * Names are compared in a flat wire form: uncompressed labels with their length
  * octets, ASCII lower-cased, ending with the root octet. Comparing wire forms rather
@@ -252,6 +252,15 @@ static int check_rdata(struct reader *r, const struct rr *rr)
 		return rdata_name(r, rr, rr->rdoff + 2, name, &namelen);
 	case DNS_TYPE_CNAME:
 		return rdata_name(r, rr, rr->rdoff, name, &namelen);
+	case DNS_TYPE_TXT:
+		/* one or more character-strings that fill RDATA exactly */
+		if (rr->rdlen == 0)
+			return fail(r, "TXT record at offset %zu is empty", rr->rdoff);
+		for (size_t k = 0; k < rr->rdlen; k += 1 + r->pkt[rr->rdoff + k])
+			if (k + 1 + r->pkt[rr->rdoff + k] > rr->rdlen)
+				return fail(r, "TXT string at offset %zu runs past RDATA",
+				            rr->rdoff + k);
+		return 0;
 	default:
 		return 0;
 	}
@@ -406,10 +415,33 @@ static void add_addr(struct dns_answer *out, struct reader *r, const struct rr *
 	memcpy(a->addr, r->pkt + rr->rdoff, rr->rdlen);
 }
 
+/* add_txt - one TXT record, its strings joined, NUL after it */
+static void add_txt(struct dns_txt *t, struct reader *r, const struct rr *rr)
+{
+	size_t used = t->n ? t->rec[t->n - 1].off + t->rec[t->n - 1].len + 1 : 0;
+	size_t need = 0;
+
+	for (size_t k = 0; k < rr->rdlen; k += 1 + r->pkt[rr->rdoff + k])
+		need += r->pkt[rr->rdoff + k];
+	if (t->n == DNS_MAX_RECORDS || used + need + 1 > sizeof(t->data)) {
+		t->truncated = true;
+		return;
+	}
+	t->rec[t->n].off = used;
+	for (size_t k = 0; k < rr->rdlen; k += 1 + r->pkt[rr->rdoff + k]) {
+		size_t sl = r->pkt[rr->rdoff + k];
+		memcpy(t->data + used, r->pkt + rr->rdoff + k + 1, sl);
+		used += sl;
+	}
+	t->data[used] = '\0';
+	t->rec[t->n].len = need;
+	t->n++;
+}
+
 /* collect - the qtype records owned by a name of the chain; null MX is decided here */
 static int collect(struct reader *r, size_t off, size_t ancount, unsigned qtype,
                    unsigned char (*chain)[WIRE_MAX], const size_t *chainlen, size_t nchain,
-                   struct dns_answer *out)
+                   struct dns_answer *out, struct dns_txt *txt)
 {
 	size_t nmatch = 0, nroot = 0;
 	unsigned rootpref = 0;
@@ -424,6 +456,10 @@ static int collect(struct reader *r, size_t off, size_t ancount, unsigned qtype,
 		if (rr.class != CLASS_IN || rr.type != qtype ||
 		    !in_chain(&rr, chain, chainlen, nchain))
 			continue;
+		if (qtype == DNS_TYPE_TXT) {
+			add_txt(txt, r, &rr);
+			continue;
+		}
 		if (qtype != DNS_TYPE_MX) {
 			add_addr(out, r, &rr);
 			continue;
@@ -450,23 +486,27 @@ static int collect(struct reader *r, size_t off, size_t ancount, unsigned qtype,
 	return 0;
 }
 
-static int parse(struct reader *r, const char *qname, int qtype, struct dns_answer *out)
+static int parse(struct reader *r, const char *qname, int qtype, struct dns_answer *out,
+                 struct dns_txt *txt)
 {
 	unsigned char chain[MAX_LINKS + 1][WIRE_MAX];
 	size_t chainlen[MAX_LINKS + 1], nchain = 0, an_off = 0, ancount = 0;
 
-	if (qtype != DNS_TYPE_MX && qtype != DNS_TYPE_A && qtype != DNS_TYPE_AAAA)
+	if (qtype != DNS_TYPE_MX && qtype != DNS_TYPE_A && qtype != DNS_TYPE_AAAA &&
+	    !(qtype == DNS_TYPE_TXT && txt != NULL))
 		return fail(r, "query type %d not supported", qtype);
 	if (text_to_wire(qname, chain[0], &chainlen[0]) < 0)
 		return fail(r, "query name is not a name");
 	if (check_packet(r, chain[0], chainlen[0], qtype, &an_off, &ancount) < 0)
 		return -1;
 	out->rcode = r->pkt[3] & 0x0f;
+	if (txt)
+		txt->rcode = out->rcode;
 	if (follow_chain(r, an_off, ancount, chain, chainlen, &nchain) < 0)
 		return -1;
 	/* every chain name is qname or a target that passed wire_to_text */
 	wire_to_text(chain[nchain - 1], out->canonical);
-	return collect(r, an_off, ancount, (unsigned)qtype, chain, chainlen, nchain, out);
+	return collect(r, an_off, ancount, (unsigned)qtype, chain, chainlen, nchain, out, txt);
 }
 
 int dns_parse_answer(const unsigned char *pkt, size_t len, const char *qname, int qtype,
@@ -477,8 +517,27 @@ int dns_parse_answer(const unsigned char *pkt, size_t len, const char *qname, in
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	memset(out, 0, sizeof(*out));
-	if (parse(&r, qname, qtype, out) < 0) {
+	if (parse(&r, qname, qtype, out, NULL) < 0) {
 		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+int dns_parse_txt(const unsigned char *pkt, size_t len, const char *qname, struct dns_txt *out,
+                  char *err, size_t errlen)
+{
+	struct reader r = {pkt, len, err, errlen};
+	struct dns_answer a;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	memset(&a, 0, sizeof(a));
+	out->n = 0;
+	out->rcode = 0;
+	out->truncated = false;
+	if (parse(&r, qname, DNS_TYPE_TXT, &a, out) < 0) {
+		out->n = 0;
 		return -1;
 	}
 	return 0;

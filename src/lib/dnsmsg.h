@@ -1,5 +1,5 @@
 /*
- * dnsmsg.h - parsing DNS answers (RFC 1035 wire format) for MX, A and AAAA.
+ * dnsmsg.h - parsing DNS answers (RFC 1035 wire format) for MX, A, AAAA and TXT.
  * No I/O, no allocation.
  *
  * The packet is untrusted: it comes from libunbound's ub_resolve_event()
@@ -18,6 +18,7 @@
 #define DNS_TYPE_A     1
 #define DNS_TYPE_CNAME 5
 #define DNS_TYPE_MX    15
+#define DNS_TYPE_TXT   16
 #define DNS_TYPE_AAAA  28
 
 #define DNS_RCODE_NOERROR  0
@@ -79,6 +80,29 @@ struct dns_answer {
  */
 int dns_parse_answer(const unsigned char *pkt, size_t len, const char *qname, int qtype,
                      struct dns_answer *out, char *err, size_t errlen);
+
+#define DNS_TXT_MAX 16384 /* octets of all TXT records of one answer, together */
+
+/* the TXT records of an answer: each record's strings concatenated (RFC 7208 3.3, RFC 6376 3.6.2.2) */
+struct dns_txt {
+	int rcode;
+	size_t n;
+	struct {
+		size_t off, len; /* into data */
+	} rec[DNS_MAX_RECORDS];
+	char data[DNS_TXT_MAX];
+	bool truncated; /* records were left out: more than DNS_MAX_RECORDS or DNS_TXT_MAX */
+};
+
+/*
+ * dns_parse_txt - the TXT records of the answer to a TXT query for qname,
+ * following CNAMEs as dns_parse_answer does, with the same strictness (a
+ * TXT RDATA must be a whole number of character-strings). Records in packet
+ * order; the text is not NUL-terminated per record (data holds NULs between
+ * them). 0, or -1 with err.
+ */
+int dns_parse_txt(const unsigned char *pkt, size_t len, const char *qname, struct dns_txt *out,
+                  char *err, size_t errlen);
 
 /*
  * dns_name_valid - a host name we can look up: LDH labels of 1-63 (letters, digits,

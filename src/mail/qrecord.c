@@ -192,9 +192,15 @@ int qrec_parse(const char *p, size_t n, struct qmsg *m, char *err, size_t errlen
 			snprintf(err, errlen, "not a queue file of this version");
 			goto bad;
 		}
-		/* attributes learnt from the content (lane, verdicts) may follow it */
-		if (have_header && type != QREC_BODY && type != QREC_END && type != QREC_ATTR) {
-			snprintf(err, errlen, "record '%c' after the header section", type);
+		/*
+		 * The content is H and B records in either order (H follows the body
+		 * when the header is signed at its end); attributes learnt from the
+		 * content (lane, verdicts) may follow it. Nothing of the envelope may.
+		 */
+		bool in_content = have_header || m->nbody > 0;
+		if (in_content && type != QREC_BODY && type != QREC_HEADER && type != QREC_END &&
+		    type != QREC_ATTR) {
+			snprintf(err, errlen, "record '%c' after the content started", type);
 			goto bad;
 		}
 		int r = 0;
@@ -247,10 +253,6 @@ int qrec_parse(const char *p, size_t n, struct qmsg *m, char *err, size_t errlen
 			have_header = true;
 			break;
 		case QREC_BODY:
-			if (!have_header) {
-				r = -1;
-				break;
-			}
 			m->body = xrealloc(m->body, (m->nbody + 1) * sizeof(*m->body));
 			m->body[m->nbody++] = (struct qrec_span){pl, len};
 			m->size += len;

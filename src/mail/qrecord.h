@@ -9,7 +9,9 @@
  *   A "key=value"         envelope attributes (body, smtputf8, ret, envid, pool, lane)
  *   R addr NUL notify NUL orcpt                                (each recipient)
  *   H header section      exactly one, the fields as they will be sent
- *   B body octets         zero or more, in order
+ *   B body octets         zero or more, in order; H comes before or after
+ *                         them (after: the header is signed once the body
+ *                         has been hashed, so it is written last)
  *   A "key=value"         again, for what only the content told (lane, verdicts)
  *   E total CRC           always last: the 8-octet length of everything before
  *                         it and the CRC-32 of those octets

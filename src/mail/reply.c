@@ -58,6 +58,13 @@ static const struct reply_def table[RPL_MAX] = {
         [RPL_SHUTDOWN] = {421, "4.3.2", "Service shutting down; closing"},
         [RPL_SOURCE_SUSPENDED] = {554, "5.7.1", "Source suspended; closing"},
         [RPL_IP_REFUSED] = {554, "5.7.1", "Client address not allowed for this source"},
+        [RPL_SENDER_DENIED] = {553, "5.7.1", "Sender address not approved for this source"},
+        [RPL_FROM_DENIED] = {550, "5.7.1", "From: address not approved for this source"},
+        [RPL_FROM_INVALID] = {550, "5.7.1",
+                              "The message needs exactly one From: field with one address"},
+        [RPL_NO_SIGNING_KEY] = {550, "5.7.1", "No active DKIM key for the From: domain"},
+        [RPL_CONTENT_CONVERT] = {554, "5.6.0", "Message content cannot be made 7-bit clean"},
+        [RPL_SIGN_FAILED] = {451, "4.3.0", "Message could not be signed; try again later"},
 };
 
 const struct reply_def *reply_def(enum reply r)

@@ -59,6 +59,12 @@ enum reply {
 	RPL_SHUTDOWN,         /* 421 4.3.2 */
 	RPL_SOURCE_SUSPENDED, /* 554 5.7.1 */
 	RPL_IP_REFUSED,       /* 554 5.7.1 */
+	RPL_SENDER_DENIED,    /* 553 5.7.1: envelope sender not an approved identity */
+	RPL_FROM_DENIED,      /* 550 5.7.1: From: not an approved identity */
+	RPL_FROM_INVALID,     /* 550 5.7.1: not exactly one From: with one mailbox */
+	RPL_NO_SIGNING_KEY,   /* 550 5.7.1: no active DKIM key for the From: domain */
+	RPL_CONTENT_CONVERT,  /* 554 5.6.0: content that cannot be made 7-bit clean */
+	RPL_SIGN_FAILED,      /* 451 4.3.0 */
 	RPL_MAX
 };
 

@@ -158,6 +158,31 @@ const struct mta_pool *mta_pools(const struct mta *m, size_t *n)
 	return m->cfg.pools;
 }
 
+struct resolver *mta_resolver(struct mta *m)
+{
+	return m->resolver;
+}
+
+void mta_spf_record(const struct mta *m, struct buf *out)
+{
+	size_t start = out->len;
+
+	buf_puts(out, "v=spf1");
+	for (size_t i = 0; i < m->cfg.npools; i++)
+		for (size_t k = 0; k < m->cfg.pools[i].n; k++) {
+			const struct mta_pool_addr *ad = &m->cfg.pools[i].addrs[k];
+			char term[80];
+			snprintf(term, sizeof(term), " %s:%s",
+			         ad->ss.ss_family == AF_INET ? "ip4" : "ip6", ad->text);
+			if (strstr(out->data + start, term) == NULL)
+				buf_puts(out, term);
+		}
+	/* no pools: mail leaves from the host's own address, named by its host name */
+	if (m->cfg.npools == 0)
+		buf_printf(out, " a:%s", m->cfg.hostname);
+	buf_puts(out, " -all");
+}
+
 void mta_destination(struct mta *m, const char *domain, const char *pool, struct mta_dest *out)
 {
 	size_t best = 0;

@@ -16,11 +16,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "qrecord.h"
 #include "route.h"
 
 struct event_base;
 struct mta;
+struct resolver;
 
 #define MTA_KEY_MAX 400
 
@@ -96,6 +98,14 @@ void mta_free(struct mta *m);
 
 /* mta_destination - where mail for domain goes for a source in pool ("" for the default). */
 void mta_destination(struct mta *m, const char *domain, const char *pool, struct mta_dest *out);
+/* mta_resolver - the DNS resolver deliveries use (for other lookups on the same loop) */
+struct resolver *mta_resolver(struct mta *m);
+/*
+ * mta_spf_record - append the SPF record that authorizes exactly the
+ * addresses mail leaves from: every pool address, or with no pools the
+ * relay's host name (a:HOSTNAME).
+ */
+void mta_spf_record(const struct mta *m, struct buf *out);
 /* mta_pool_find - the pool named name, or NULL */
 const struct mta_pool *mta_pool_find(const struct mta *m, const char *name);
 const struct mta_pool *mta_pools(const struct mta *m, size_t *n);

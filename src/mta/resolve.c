@@ -27,9 +27,24 @@
 struct resolver {
 	struct event_base *base;
 	struct ub_ctx *ub;
-	struct resolve_req *reqs; /* all requests not yet freed */
-	struct query *queries;    /* all queries libunbound still holds */
+	struct resolve_req *reqs;         /* all requests not yet freed */
+	struct query *queries;            /* all queries libunbound still holds */
+	struct resolve_txt_req *txt_reqs; /* TXT requests not yet freed */
 };
+
+struct resolve_txt_req {
+	struct resolver *r;
+	struct resolve_txt_req *prev, *next;
+	char name[DNS_NAME_MAX + 1];
+	bool cancelled, asked; /* asked: libunbound holds it */
+	struct dns_txt txt;
+	struct resolve_txt_result res;
+	struct event *finish;
+	resolve_txt_fn done;
+	void *arg;
+};
+
+static void txt_free(struct resolve_txt_req *q);
 
 struct host_slot {
 	char name[DNS_NAME_MAX + 1];
@@ -63,13 +78,21 @@ struct resolve_req {
 	void *arg;
 };
 
-struct resolver *resolver_new(struct event_base *base, const char *spec, char *err, size_t errlen)
+static struct resolver *create(struct event_base *base, const char *spec, bool cached, char *err,
+                               size_t errlen)
 {
 	struct ub_ctx *ub = ub_ctx_create_event(base);
 	int rc = 0;
 
 	if (ub == NULL) {
 		snprintf(err, errlen, "cannot create the DNS resolver");
+		return NULL;
+	}
+	/* a record just published must be seen now, not after a cached "no such name" */
+	if (!cached && (ub_ctx_set_option(ub, "cache-max-ttl:", "0") != 0 ||
+	                ub_ctx_set_option(ub, "cache-max-negative-ttl:", "0") != 0)) {
+		snprintf(err, errlen, "resolver: cannot turn the cache off");
+		ub_ctx_delete(ub);
 		return NULL;
 	}
 	if (strcmp(spec, "system") == 0) {
@@ -105,6 +128,17 @@ struct resolver *resolver_new(struct event_base *base, const char *spec, char *e
 	return r;
 }
 
+struct resolver *resolver_new(struct event_base *base, const char *spec, char *err, size_t errlen)
+{
+	return create(base, spec, true, err, errlen);
+}
+
+struct resolver *resolver_new_uncached(struct event_base *base, const char *spec, char *err,
+                                       size_t errlen)
+{
+	return create(base, spec, false, err, errlen);
+}
+
 static void req_free(struct resolve_req *q)
 {
 	struct resolver *r = q->r;
@@ -132,6 +166,8 @@ void resolver_free(struct resolver *r)
 	}
 	while (r->reqs)
 		req_free(r->reqs);
+	while (r->txt_reqs)
+		txt_free(r->txt_reqs);
 	free(r);
 }
 
@@ -413,6 +449,100 @@ struct resolve_req *resolve_host(struct resolver *r, const char *host, const str
 }
 
 void resolve_cancel(struct resolve_req *q)
+{
+	if (q)
+		q->cancelled = true;
+}
+
+/* ---- TXT ---- */
+
+static void txt_free(struct resolve_txt_req *q)
+{
+	struct resolver *r = q->r;
+
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		r->txt_reqs = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	event_free(q->finish);
+	free(q);
+}
+
+static void txt_finish(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolve_txt_req *q = arg;
+
+	if (!q->cancelled)
+		q->done(q->arg, &q->res);
+	txt_free(q);
+}
+
+static void txt_answer(void *arg, int rcode, void *pkt, int len, int sec, char *why_bogus,
+                       int ratelimited)
+{
+	struct resolve_txt_req *q = arg;
+	char err[128] = "";
+
+	q->asked = false;
+	if (rcode == 0 && sec == 1) {
+		rcode = DNS_RCODE_SERVFAIL;
+		snprintf(err, sizeof(err), "DNSSEC validation failed");
+	}
+	if (rcode == 0 && pkt != NULL && len > 0) {
+		if (dns_parse_txt(pkt, (size_t)len, q->name, &q->txt, err, sizeof(err)) == 0)
+			rcode = q->txt.rcode;
+		else
+			rcode = DNS_RCODE_SERVFAIL;
+	}
+	if (rcode == DNS_RCODE_NXDOMAIN) {
+		q->res.nxdomain = true;
+	} else if (rcode != DNS_RCODE_NOERROR) {
+		q->res.status = RESOLVE_TEMP;
+		snprintf(q->res.why, sizeof(q->res.why), "DNS lookup of %s failed%s%s", q->name,
+		         err[0] ? ": " : "", err);
+	} else {
+		for (size_t i = 0; i < q->txt.n; i++) {
+			q->res.txt[i] = q->txt.data + q->txt.rec[i].off;
+			q->res.len[i] = q->txt.rec[i].len;
+		}
+		q->res.n = q->txt.n;
+	}
+	event_active(q->finish, EV_TIMEOUT, 0);
+}
+
+struct resolve_txt_req *resolve_txt(struct resolver *r, const char *name, resolve_txt_fn done,
+                                    void *arg)
+{
+	struct resolve_txt_req *q = xcalloc(1, sizeof(*q));
+	int id;
+
+	q->r = r;
+	strlcpy_(q->name, name, sizeof(q->name));
+	ascii_strlower(q->name);
+	q->done = done;
+	q->arg = arg;
+	q->finish = event_new(r->base, -1, 0, txt_finish, q);
+	q->next = r->txt_reqs;
+	if (q->next)
+		q->next->prev = q;
+	r->txt_reqs = q;
+	/* DKIM selectors may hold '_' (they are not host names): a lighter check */
+	if (strlen(q->name) == 0 ||
+	    strspn(q->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(q->name)) {
+		q->res.status = RESOLVE_TEMP;
+		snprintf(q->res.why, sizeof(q->res.why), "'%s' cannot be looked up", name);
+		event_active(q->finish, EV_TIMEOUT, 0);
+		return q;
+	}
+	q->asked = true;
+	if (ub_resolve_event(r->ub, q->name, DNS_TYPE_TXT, 1, q, txt_answer, &id) != 0)
+		txt_answer(q, DNS_RCODE_SERVFAIL, NULL, 0, 0, NULL, 0);
+	return q;
+}
+
+void resolve_txt_cancel(struct resolve_txt_req *q)
 {
 	if (q)
 		q->cancelled = true;

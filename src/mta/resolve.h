@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dnsmsg.h"
+
 struct event_base;
 struct resolver;
 struct resolve_req;
@@ -46,6 +48,9 @@ typedef void (*resolve_done_fn)(void *arg, const struct resolve_result *res);
  * "recursive" (iterate from the root) or "ADDRESS:PORT" (forward there; tests).
  */
 struct resolver *resolver_new(struct event_base *base, const char *spec, char *err, size_t errlen);
+/* resolver_new_uncached - the same, without a cache: for checking records just published */
+struct resolver *resolver_new_uncached(struct event_base *base, const char *spec, char *err,
+                                       size_t errlen);
 /* resolver_free - outstanding requests are dropped without their callbacks. */
 void resolver_free(struct resolver *r);
 
@@ -63,5 +68,24 @@ struct resolve_req *resolve_host(struct resolver *r, const char *host, const str
                                  resolve_done_fn done, void *arg);
 /* resolve_cancel - done will not be called. */
 void resolve_cancel(struct resolve_req *q);
+
+/*
+ * TXT lookups (for checking published DKIM, SPF and DMARC records). The
+ * result lives until the callback returns; records are each record's
+ * strings concatenated, NUL-terminated.
+ */
+struct resolve_txt_result {
+	enum resolve_status status; /* OK (n may be 0: no such name or no TXT), TEMP */
+	bool nxdomain;
+	char why[512];
+	size_t n;
+	const char *txt[DNS_MAX_RECORDS];
+	size_t len[DNS_MAX_RECORDS];
+};
+typedef void (*resolve_txt_fn)(void *arg, const struct resolve_txt_result *res);
+struct resolve_txt_req;
+struct resolve_txt_req *resolve_txt(struct resolver *r, const char *name, resolve_txt_fn done,
+                                    void *arg);
+void resolve_txt_cancel(struct resolve_txt_req *q);
 
 #endif

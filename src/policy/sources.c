@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "htab.h"
+#include "idpattern.h"
 #include "log.h"
 #include "strutil.h"
 #include "xmalloc.h"
@@ -49,6 +50,7 @@ static void free_source(struct source *s)
 {
 	for (size_t i = 0; i < s->npw; i++)
 		free(s->pw[i].hash);
+	free(s->ids);
 	free(s);
 }
 
@@ -138,6 +140,29 @@ static void load_cred(const struct store_cred *c, void *arg)
 		put_pw(s, c);
 }
 
+static void put_identity(struct source *s, const struct store_identity *i)
+{
+	if (s->nids == SOURCE_MAX_IDENTITIES)
+		return;
+	s->ids = xrealloc(s->ids, (s->nids + 1) * sizeof(*s->ids));
+	struct source_identity *id = &s->ids[s->nids++];
+	id->id = i->id;
+	id->deny = i->deny;
+	strlcpy_(id->envelope, i->envelope, sizeof(id->envelope));
+	strlcpy_(id->header_from, i->header_from, sizeof(id->header_from));
+}
+
+static void load_identity(const struct store_identity *i, void *arg)
+{
+	struct sources *reg = arg;
+	char key[32];
+
+	id_key(i->source_id, key, sizeof(key));
+	struct source *s = htab_get(reg->by_id, key);
+	if (s)
+		put_identity(s, i);
+}
+
 struct sources *sources_new(struct store *st, char *err, size_t errlen)
 {
 	struct sources *reg = xcalloc(1, sizeof(*reg));
@@ -146,7 +171,8 @@ struct sources *sources_new(struct store *st, char *err, size_t errlen)
 	reg->by_name = htab_new();
 	reg->by_id = htab_new();
 	if (store_sources_each(st, load_source, reg, err, errlen) < 0 ||
-	    store_creds_each(st, load_cred, reg, err, errlen) < 0) {
+	    store_creds_each(st, load_cred, reg, err, errlen) < 0 ||
+	    store_identities_each(st, load_identity, reg, err, errlen) < 0) {
 		sources_free(reg);
 		return NULL;
 	}
@@ -399,4 +425,94 @@ int sources_set_delivery(struct sources *reg, struct source *s, const char *kind
 		s->updated_at = (int64_t)time(NULL);
 	}
 	return r;
+}
+
+/* the rule's two patterns, normalized; from defaults to the envelope pattern */
+static int rule_patterns(const char *envelope, const char *header_from, struct store_identity *i,
+                         char *err, size_t errlen)
+{
+	char why[128];
+
+	if (idpat_normalize(envelope, i->envelope, sizeof(i->envelope), why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "envelope pattern \"%s\": %s", envelope, why);
+		return SOURCES_INVALID;
+	}
+	if (header_from == NULL || header_from[0] == '\0') {
+		if (strcmp(i->envelope, "<>") == 0) {
+			snprintf(err, errlen,
+			         "the null sender <> needs a From: pattern (a From: is never "
+			         "empty)");
+			return -1;
+		}
+		header_from = i->envelope;
+	}
+	if (idpat_normalize(header_from, i->header_from, sizeof(i->header_from), why, sizeof(why)) <
+	    0) {
+		snprintf(err, errlen, "From: pattern \"%s\": %s", header_from, why);
+		return SOURCES_INVALID;
+	}
+	if (strcmp(i->header_from, "<>") == 0) {
+		snprintf(err, errlen, "a From: pattern cannot be <> (a From: is never empty)");
+		return SOURCES_INVALID;
+	}
+	return 0;
+}
+
+static struct source_identity *find_rule(struct source *s, const struct store_identity *i)
+{
+	for (size_t k = 0; k < s->nids; k++)
+		if (s->ids[k].deny == i->deny && strcmp(s->ids[k].envelope, i->envelope) == 0 &&
+		    strcmp(s->ids[k].header_from, i->header_from) == 0)
+			return &s->ids[k];
+	return NULL;
+}
+
+int sources_add_identity(struct sources *reg, struct source *s, bool deny, const char *envelope,
+                         const char *header_from, char *err, size_t errlen)
+{
+	struct store_identity i;
+
+	memset(&i, 0, sizeof(i));
+	i.source_id = s->id;
+	i.deny = deny;
+	int bad = rule_patterns(envelope, header_from, &i, err, errlen);
+	if (bad != 0)
+		return bad;
+	if (find_rule(s, &i) != NULL) {
+		snprintf(err, errlen, "source %s already has that rule", s->name);
+		return STORE_EXISTS;
+	}
+	if (s->nids == SOURCE_MAX_IDENTITIES) {
+		snprintf(err, errlen, "source %s has %d identity rules, the most it may have",
+		         s->name, SOURCE_MAX_IDENTITIES);
+		return SOURCES_INVALID;
+	}
+	int r = store_identity_insert(reg->st, &i, err, errlen);
+	if (r == 0)
+		put_identity(s, &i);
+	return r;
+}
+
+int sources_remove_identity(struct sources *reg, struct source *s, bool deny, const char *envelope,
+                            const char *header_from, char *err, size_t errlen)
+{
+	struct store_identity i;
+
+	memset(&i, 0, sizeof(i));
+	i.deny = deny;
+	int bad = rule_patterns(envelope, header_from, &i, err, errlen);
+	if (bad != 0)
+		return bad;
+	struct source_identity *found = find_rule(s, &i);
+	if (found == NULL) {
+		snprintf(err, errlen, "source %s has no such rule", s->name);
+		return STORE_NOTFOUND;
+	}
+	int r = store_identity_delete(reg->st, found->id, err, errlen);
+	if (r != 0)
+		return r;
+	size_t k = (size_t)(found - s->ids);
+	memmove(&s->ids[k], &s->ids[k + 1], (s->nids - k - 1) * sizeof(*s->ids));
+	s->nids--;
+	return 0;
 }

@@ -18,8 +18,23 @@
 #include "cidr.h"
 #include "store.h"
 
-#define SOURCE_MAX_NETWORKS  64
-#define SOURCE_MAX_PASSWORDS 8
+#define SOURCE_MAX_NETWORKS   64
+#define SOURCE_MAX_PASSWORDS  8
+#define SOURCE_MAX_IDENTITIES 256
+#define SOURCES_INVALID       10 /* a change refused for what it asked (err says why) */
+
+/*
+ * An identity rule (identity.h says how they are applied): an allow rule
+ * approves the pair (envelope sender, header From:) matching its patterns;
+ * a deny rule refuses any envelope sender matching its envelope pattern and
+ * any From: matching its From: pattern, whatever the allow rules say.
+ */
+struct source_identity {
+	int64_t id;
+	bool deny;
+	char envelope[STORE_PATTERN_MAX + 1];
+	char header_from[STORE_PATTERN_MAX + 1];
+};
 
 struct source_pw {
 	int64_t cred_id;
@@ -43,7 +58,9 @@ struct source {
 	size_t nnets;
 	struct source_pw pw[SOURCE_MAX_PASSWORDS];
 	size_t npw;
-	uint64_t generation; /* bumped on every credential change (auth cache key) */
+	uint64_t generation;         /* bumped on every credential change (auth cache key) */
+	struct source_identity *ids; /* owned; allow and deny rules in the order added */
+	size_t nids;
 };
 
 struct sources;
@@ -93,5 +110,16 @@ int sources_delete(struct sources *reg, struct source *s, char *err, size_t errl
 /* sources_set_delivery - kind, pool ("" for the default) and lane of s */
 int sources_set_delivery(struct sources *reg, struct source *s, const char *kind, const char *pool,
                          bool bulk, char *err, size_t errlen);
+/*
+ * sources_add_identity - add an allow (deny false) or deny rule with the
+ * patterns given (normalized here, idpattern.h; header_from NULL or "" means
+ * the same as envelope). STORE_EXISTS if the rule exists; SOURCES_INVALID
+ * with err for a bad pattern or too many rules; -1 if the store failed.
+ */
+int sources_add_identity(struct sources *reg, struct source *s, bool deny, const char *envelope,
+                         const char *header_from, char *err, size_t errlen);
+/* sources_remove_identity - the same rule, removed. STORE_NOTFOUND if there is none. */
+int sources_remove_identity(struct sources *reg, struct source *s, bool deny, const char *envelope,
+                            const char *header_from, char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,16 @@
 /*
- * submission.c - envelope, header handling and spool commit for a message.
+ * submission.c - envelope, content and spool commit for a message.
  *
- * The header section is held in memory (bounded by max_header) until it ends,
- * so fields can be added to it; the body streams through to the spool in
- * 64 KiB records. A message that is too large is counted to its end and then
- * refused, never stored.
+ * The header section is held in memory (bounded by max_header) until it ends;
+ * then the From: field is checked against the source's identities and the
+ * signing keys are chosen (submission_header.c), and the content goes through
+ * the 7-bit converter (mime7.h). What the converter emits is what will be sent:
+ * the body streams through the DKIM body hash to the spool in 64 KiB records;
+ * the header is kept until the end, signed, and written after the body. A
+ * message that is refused is counted to its end and then refused, never
+ * stored.
+ *
+ *   PH_HEADER --(empty line)--> PH_BODY --(end)--> PH_SIGN --> PH_COMMIT
  */
 #include "submission.h"
 
@@ -16,6 +22,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "dkim_sign.h"
 #include "envelope.h"
 #include "eventlog.h"
 #include "header.h"
@@ -26,65 +33,56 @@
 #include "sources.h"
 #include "spool.h"
 #include "strutil.h"
+#include "submission_internal.h"
 #include "xmalloc.h"
-
-enum phase { PH_IDLE, PH_HEADER, PH_BODY, PH_COMMIT };
-
-struct submission {
-	struct eventlog *events;
-	struct spool *sp;
-	struct queue *q;
-	char *hostname;
-	struct source *src;
-	struct submission_limits lim;
-	struct envelope env;
-	bool have_sender;
-
-	enum phase phase;
-	struct spool_msg *msg;
-	struct buf received; /* the Received field for this message */
-	struct buf hdr;      /* header section as received, until it ends */
-	size_t hdr_scan;     /* first line of hdr not yet classified */
-	struct buf body;     /* body octets not yet written as a record */
-	uint64_t size;
-	enum reply fail; /* RPL_OK, or the first reason to refuse */
-	int header_lane; /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
-
-	submission_done_fn done;
-	void *done_arg;
-	struct event *later; /* delivers a refusal from the loop */
-	enum reply refused;
-	bool cancelled;    /* the door went away during the commit */
-	bool free_on_done; /* submission_free() was called during the commit */
-};
 
 static void on_refused(evutil_socket_t fd, short what, void *arg);
 
-struct submission *submission_new(struct event_base *base, struct spool *sp, struct queue *q,
-                                  struct eventlog *events, const char *hostname)
+struct submission *submission_new(struct event_base *base, const struct submission_env *env,
+                                  const char *hostname)
 {
 	struct submission *s = xcalloc(1, sizeof(*s));
 
-	s->events = events;
-	s->q = q;
+	s->env_ = env;
+	s->events = env->events;
+	s->q = env->q;
 	s->later = event_new(base, -1, 0, on_refused, s);
-	s->sp = sp;
+	s->sp = env->sp;
 	s->hostname = xstrdup(hostname);
 	s->lim = (struct submission_limits){25 * 1024 * 1024, 100, 1024 * 1024};
 	envelope_init(&s->env);
 	buf_init(&s->received);
 	buf_init(&s->hdr);
 	buf_init(&s->body);
+	buf_init(&s->out_hdr);
+	buf_init(&s->sigs);
+	for (size_t i = 0; i < DOMAINS_MAX_SIGNERS; i++)
+		buf_init(&s->fields[i]);
 	return s;
+}
+
+/* drop what the content holds: converter, hash, keys, buffers (not the spool message) */
+static void drop_content(struct submission *s)
+{
+	mime7_free(s->conv);
+	s->conv = NULL;
+	if (s->hashing)
+		dkim_body_release(&s->bh);
+	s->hashing = false;
+	sub_release_keys(s);
+	buf_release(&s->received);
+	buf_release(&s->hdr);
+	buf_release(&s->body);
+	buf_release(&s->out_hdr);
+	buf_release(&s->sigs);
+	s->hdr_out = false;
 }
 
 static void clear_content(struct submission *s)
 {
 	spool_msg_abort(s->msg);
 	s->msg = NULL;
-	buf_release(&s->received);
-	buf_release(&s->hdr);
-	buf_release(&s->body);
+	drop_content(s);
 	s->hdr_scan = 0;
 	s->size = 0;
 	s->fail = RPL_OK;
@@ -95,8 +93,8 @@ void submission_free(struct submission *s)
 {
 	if (s == NULL)
 		return;
-	if (s->phase == PH_COMMIT) {
-		/* the spool still holds our message: let its callback free us */
+	if (s->phase == PH_COMMIT || s->phase == PH_SIGN) {
+		/* the spool or the signer still holds our message: let its callback free us */
 		s->cancelled = true;
 		s->free_on_done = true;
 		return;
@@ -124,7 +122,7 @@ void submission_set_limits(struct submission *s, const struct submission_limits 
 
 void submission_reset(struct submission *s)
 {
-	if (s->phase != PH_COMMIT)
+	if (s->phase != PH_COMMIT && s->phase != PH_SIGN)
 		clear_content(s);
 	envelope_release(&s->env);
 	s->have_sender = false;
@@ -176,6 +174,7 @@ uint64_t submission_data_begin(struct submission *s, const struct received_info 
 	struct received_info r = *ri;
 
 	clear_content(s);
+	s->reason[0] = '\0';
 	s->env.id = id_next();
 	s->env.arrival_ms = now_ms();
 	envelope_set(&s->env.source, s->src ? s->src->name : "");
@@ -195,7 +194,7 @@ uint64_t submission_data_begin(struct submission *s, const struct received_info 
 	return s->env.id;
 }
 
-static void flush_body(struct submission *s, bool all)
+void sub_flush_body(struct submission *s, bool all)
 {
 	while (s->body.len >= QREC_BODY_CHUNK || (all && s->body.len > 0)) {
 		size_t n = s->body.len < QREC_BODY_CHUNK ? s->body.len : QREC_BODY_CHUNK;
@@ -205,67 +204,22 @@ static void flush_body(struct submission *s, bool all)
 	}
 }
 
-/*
- * The header section ends at hdr[0..end); fields are complete lines. Write
- * Received + the fields + what RFC 6409 8.2/8.3 says a submission server adds.
- */
-/* X-Postern-Lane: bulk | urgent (the value after the name, colon included) */
-static void take_lane(struct submission *s, const char *v, size_t n)
+/* refuse the message: keep counting what follows, store nothing */
+void sub_refuse(struct submission *s, enum reply r, const char *reason)
 {
-	char word[16];
-	size_t k = 0;
-
-	for (size_t i = 0; i < n && k + 1 < sizeof(word); i++)
-		if (v[i] != ':' && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
-			word[k++] = ascii_lower(v[i]);
-	word[k] = '\0';
-	if (strcmp(word, "bulk") == 0)
-		s->header_lane = 1;
-	else if (strcmp(word, "urgent") == 0)
-		s->header_lane = 0;
-}
-
-static void finish_header(struct submission *s, size_t end)
-{
-	struct hdr_index ix;
-	struct buf *out = spool_msg_buf(s->msg);
-	struct buf h;
-
-	buf_init(&h);
-	buf_append(&h, s->received.data, s->received.len);
-	if (hdr_index_build(&ix, s->hdr.data, end) == 0) {
-		for (size_t i = 0; i < ix.n; i++) {
-			const struct hdr_field *f = &ix.fields[i];
-			/* instructions to the relay are read and removed, never sent on */
-			if (hdr_name_is(&ix, f, "X-Postern-Lane")) {
-				take_lane(s, s->hdr.data + f->off + f->name_len,
-				          f->len - f->name_len);
-				continue;
-			}
-			buf_append(&h, s->hdr.data + f->off, f->len);
-		}
-		if (hdr_find(&ix, "Date") == NULL) {
-			char date[64];
-			rfc5322_date((time_t)(s->env.arrival_ms / 1000), date, sizeof(date));
-			buf_printf(&h, "Date: %s\r\n", date);
-		}
-		if (hdr_find(&ix, "Message-ID") == NULL) {
-			char hex[ID_HEXLEN + 1];
-			buf_printf(&h, "Message-ID: <%s.%08x@%s>\r\n", id_format(s->env.id, hex),
-			           randombytes_random(), s->hostname);
-		}
-		hdr_index_release(&ix);
-	}
-	qrec_put(out, QREC_HEADER, h.data, h.len);
-	buf_release(&h);
-	spool_msg_flush(s->msg);
-	s->phase = PH_BODY;
+	if (s->fail != RPL_OK)
+		return;
+	s->fail = r;
+	snprintf(s->reason, sizeof(s->reason), "%s", reason ? reason : "");
+	drop_content(s);
+	spool_msg_abort(s->msg);
+	s->msg = NULL;
 }
 
 /* classify the complete lines of hdr; move to the body when the section ends */
 static void scan_header(struct submission *s)
 {
-	while (s->phase == PH_HEADER) {
+	while (s->phase == PH_HEADER && s->fail == RPL_OK) {
 		const char *line = s->hdr.data + s->hdr_scan;
 		size_t left = s->hdr.len - s->hdr_scan;
 		const char *nl = memchr(line, '\n', left);
@@ -282,13 +236,18 @@ static void scan_header(struct submission *s)
 		size_t end = s->hdr_scan;
 		/* after an empty line the body starts; otherwise this line is the body's first */
 		size_t body_from = kind == HDR_LINE_END ? end + llen : end;
-		finish_header(s, end);
-		buf_append(&s->body, s->hdr.data + body_from, s->hdr.len - body_from);
+		struct buf rest;
+		buf_init(&rest);
+		buf_append(&rest, s->hdr.data + body_from, s->hdr.len - body_from);
+		sub_finish_header(s, end);
 		buf_release(&s->hdr);
 		s->hdr_scan = 0;
+		if (s->fail == RPL_OK && rest.len > 0)
+			sub_convert(s, rest.data, rest.len);
+		buf_release(&rest);
 	}
-	if (s->phase == PH_HEADER && s->hdr.len > s->lim.max_header)
-		s->fail = RPL_HEADER_TOO_BIG;
+	if (s->phase == PH_HEADER && s->fail == RPL_OK && s->hdr.len > s->lim.max_header)
+		sub_refuse(s, RPL_HEADER_TOO_BIG, NULL);
 }
 
 void submission_data_write(struct submission *s, const char *p, size_t n)
@@ -297,29 +256,19 @@ void submission_data_write(struct submission *s, const char *p, size_t n)
 		return;
 	s->size += n;
 	if (s->fail == RPL_OK && s->size > s->lim.max_size)
-		s->fail = RPL_SIZE_EXCEEDED;
+		sub_refuse(s, RPL_SIZE_EXCEEDED, NULL);
 	/* RFC 6152: not even 8-bit text holds NUL, and C-string parsers downstream would
 	 * see a different message than a mail reader does */
 	if (s->fail == RPL_OK && memchr(p, '\0', n) != NULL)
-		s->fail = RPL_CONTENT_NUL;
-	if (s->fail != RPL_OK) {
-		/* refused whatever follows: keep counting, store nothing */
-		buf_release(&s->hdr);
-		buf_release(&s->body);
-		spool_msg_abort(s->msg);
-		s->msg = NULL;
+		sub_refuse(s, RPL_CONTENT_NUL, NULL);
+	if (s->fail != RPL_OK)
 		return;
-	}
 	if (s->phase == PH_HEADER) {
 		buf_append(&s->hdr, p, n);
 		scan_header(s);
-		if (s->fail != RPL_OK)
-			return;
 	} else {
-		buf_append(&s->body, p, n);
+		sub_convert(s, p, n);
 	}
-	if (s->phase == PH_BODY)
-		flush_body(s, false);
 }
 
 static void committed(int err, uint64_t id, void *arg)
@@ -329,6 +278,7 @@ static void committed(int err, uint64_t id, void *arg)
 
 	s->msg = NULL; /* the spool freed it */
 	s->phase = PH_IDLE;
+	drop_content(s);
 	if (err) {
 		char hex[ID_HEXLEN + 1];
 		log_err("msg=%s spool commit failed error=\"%s\"", id_format(id, hex),
@@ -362,45 +312,108 @@ static void on_refused(evutil_socket_t fd, short what, void *arg)
 		s->done(s->refused, s->env.id, s->done_arg);
 }
 
+static void refuse_later(struct submission *s)
+{
+	s->refused = s->fail != RPL_OK ? s->fail : RPL_IO_ERROR;
+	sub_record_refusal(s, s->refused);
+	clear_content(s);
+	s->phase = PH_IDLE;
+	event_active(s->later, EV_TIMEOUT, 0);
+}
+
+/* the header as sent (signatures first) after the body; then the attributes; commit */
+static void commit(struct submission *s)
+{
+	struct buf *out = spool_msg_buf(s->msg);
+	struct mime7_stats st;
+
+	sub_flush_body(s, true);
+	struct buf h;
+	buf_init(&h);
+	buf_append(&h, s->sigs.data, s->sigs.len);
+	buf_append(&h, s->out_hdr.data, s->out_hdr.len);
+	qrec_put(out, QREC_HEADER, h.data, h.len);
+	buf_release(&h);
+	/* what the content told about the envelope, after it (qrecord.h) */
+	if (s->header_lane == 1)
+		qrec_put(out, QREC_ATTR, "lane=bulk", 9);
+	else if (s->header_lane == 0)
+		qrec_put(out, QREC_ATTR, "lane=urgent", 11);
+	/* converted to 7 bits: no next hop needs 8BITMIME any more */
+	mime7_get_stats(s->conv, &st);
+	if (s->env.body == BODY_8BITMIME && !st.out_8bit)
+		qrec_put(out, QREC_ATTR, "body=7bit", 9);
+	spool_msg_flush(s->msg);
+	struct spool_msg *m = s->msg;
+	s->phase = PH_COMMIT;
+	drop_content(s);
+	spool_msg_commit(m, committed, s);
+}
+
+static void signed_done(struct sign_req *req, void *arg)
+{
+	struct submission *s = arg;
+
+	if (s->cancelled) {
+		/* the client never heard "250": dropping the message loses nothing */
+		clear_content(s);
+		if (s->free_on_done)
+			submission_free(s);
+		return;
+	}
+	if (req->r != 0 || sub_finish_signatures(s) < 0) {
+		char hex[ID_HEXLEN + 1];
+		log_err("msg=%s dkim signing failed error=\"%s\"", id_format(s->env.id, hex),
+		        req->r != 0 ? req->err : "signature field");
+		s->fail = RPL_SIGN_FAILED;
+		refuse_later(s);
+		return;
+	}
+	commit(s);
+}
+
 void submission_data_end(struct submission *s, submission_done_fn done, void *arg)
 {
+	char err[256];
+
 	if (s->fail == RPL_OK && s->phase == PH_HEADER) {
 		/* a message of header fields only (or none): all of it is header */
 		scan_header(s);
 		if (s->phase == PH_HEADER && s->fail == RPL_OK) {
-			finish_header(s, s->hdr.len);
+			sub_finish_header(s, s->hdr.len);
 			buf_release(&s->hdr);
 		}
 	}
 	s->done = done;
 	s->done_arg = arg;
 	s->cancelled = false;
+	if (s->fail == RPL_OK && s->conv && mime7_finish(s->conv, err, sizeof(err)) < 0)
+		sub_refuse(s, RPL_CONTENT_CONVERT, err);
 	if (s->fail == RPL_OK && s->msg && spool_msg_error(s->msg))
-		s->fail = reply_for_errno(spool_msg_error(s->msg));
+		sub_refuse(s, reply_for_errno(spool_msg_error(s->msg)), NULL);
 	/* the kill switch also stops the message that was in flight when it was thrown */
 	if (s->fail == RPL_OK && !source_active(s->src))
-		s->fail = RPL_SOURCE_SUSPENDED;
-	if (s->fail != RPL_OK || s->msg == NULL) {
-		s->refused = s->fail != RPL_OK ? s->fail : RPL_IO_ERROR;
-		clear_content(s);
-		event_active(s->later, EV_TIMEOUT, 0);
+		sub_refuse(s, RPL_SOURCE_SUSPENDED, NULL);
+	if (s->fail != RPL_OK || s->msg == NULL || s->conv == NULL) {
+		refuse_later(s);
 		return;
 	}
-	flush_body(s, true);
-	/* what the content told about the envelope, after it (qrecord.h) */
-	if (s->header_lane == 1)
-		qrec_put(spool_msg_buf(s->msg), QREC_ATTR, "lane=bulk", 9);
-	else if (s->header_lane == 0)
-		qrec_put(spool_msg_buf(s->msg), QREC_ATTR, "lane=urgent", 11);
-	struct spool_msg *m = s->msg;
-	s->phase = PH_COMMIT;
-	buf_release(&s->received);
-	spool_msg_commit(m, committed, s);
+	if (sub_prepare_signatures(s) < 0) {
+		refuse_later(s);
+		return;
+	}
+	s->phase = PH_SIGN;
+	signer_sign(s->env_->signer, &s->sreq, signed_done, s);
+}
+
+const char *submission_reason(const struct submission *s)
+{
+	return s->reason[0] ? s->reason : NULL;
 }
 
 void submission_data_abort(struct submission *s)
 {
-	if (s->phase != PH_COMMIT)
+	if (s->phase != PH_COMMIT && s->phase != PH_SIGN)
 		clear_content(s);
 }
 

@@ -2,7 +2,9 @@
  * submission.h - the one path every submitted message takes, whichever door
  * (SMTP or HTTP) it came in by: envelope, content with the submission duties
  * of RFC 6409 (a Received field, Date and Message-ID when missing), limits,
- * and the durable spool commit.
+ * the sender identity (the From: field against the source's approved
+ * identities), the headers Postern owns, the 7-bit conversion (mime7.h),
+ * the DKIM signatures, and the durable spool commit.
  *
  * The door keeps its protocol; it tells the submission what the client said
  * and relays the verdicts (enum reply) it gets back.
@@ -23,6 +25,8 @@ struct eventlog;
 struct queue;
 struct spool;
 struct source;
+struct domains;
+struct signer;
 
 struct submission_limits {
 	uint64_t max_size; /* octets of content */
@@ -30,15 +34,30 @@ struct submission_limits {
 	size_t max_header; /* octets of the header section */
 };
 
+/*
+ * What every submission shares, borrowed: it must outlive the submissions.
+ * domains and signer decide and make the DKIM signatures; dkim_expire is
+ * the x= of a signature, in seconds after its t= (0: no x=); the daemon
+ * may change it on reload.
+ */
+struct submission_env {
+	struct spool *sp;
+	struct queue *q;
+	struct eventlog *events;
+	struct domains *domains;
+	struct signer *signer;
+	int64_t dkim_expire;
+};
+
 struct submission;
 
 /*
- * submission_new - sp and q must outlive the submission. A committed message
- * is handed to q even if the door has gone away by then: it is durable, so it
- * is delivered (a duplicate, if the client retries, never a loss).
+ * submission_new - a committed message is handed to env->q even if the door
+ * has gone away by then: it is durable, so it is delivered (a duplicate, if
+ * the client retries, never a loss).
  */
-struct submission *submission_new(struct event_base *base, struct spool *sp, struct queue *q,
-                                  struct eventlog *events, const char *hostname);
+struct submission *submission_new(struct event_base *base, const struct submission_env *env,
+                                  const char *hostname);
 void submission_free(struct submission *s);
 /* submission_set_source - src is referenced (NULL until authenticated). */
 void submission_set_source(struct submission *s, struct source *src);
@@ -67,11 +86,15 @@ void submission_data_write(struct submission *s, const char *p, size_t n);
 
 typedef void (*submission_done_fn)(enum reply r, uint64_t id, void *arg);
 /*
- * submission_data_end - the content is complete: check it, commit it. done
- * gets RPL_QUEUED only once the message is durable; otherwise the reason
- * (size, header size, storage). done always runs later, on the loop.
+ * submission_data_end - the content is complete: check it, sign it, commit
+ * it. done gets RPL_QUEUED only once the message is durable; otherwise the
+ * reason (size, header size, identity, no signing key, storage), with
+ * submission_reason() saying more where it can. done always runs later, on
+ * the loop.
  */
 void submission_data_end(struct submission *s, submission_done_fn done, void *arg);
+/* submission_reason - the words for the last refusal (names the address or domain), or NULL */
+const char *submission_reason(const struct submission *s);
 /* submission_data_abort - drop the content (client went away, protocol error). */
 void submission_data_abort(struct submission *s);
 /* submission_cancel - the door is going away: a pending done() will not run. */

@@ -39,6 +39,19 @@ static void print_source(json_t *s)
 	        "  - %s (%s) created %s expires %s\n", jstr(v, "name"), jstr(v, "kind"),
 	        jstr(v, "created_at"),
 	        json_is_null(json_object_get(v, "expires_at")) ? "never" : jstr(v, "expires_at"));
+	printf("identities: ");
+	if (json_array_size(json_object_get(s, "identities")) == 0)
+		printf(" none (it may send as nobody: posternctl source allow %s PATTERN)",
+		       jstr(s, "name"));
+	printf("\n");
+	json_array_foreach(json_object_get(s, "identities"), i, v)
+	{
+		if (strcmp(jstr(v, "envelope"), jstr(v, "from")) == 0)
+			printf("  - %-5s %s\n", jstr(v, "action"), jstr(v, "envelope"));
+		else
+			printf("  - %-5s envelope %s, From: %s\n", jstr(v, "action"),
+			       jstr(v, "envelope"), jstr(v, "from"));
+	}
 	printf("created:     %s\n", jstr(s, "created_at"));
 	printf("updated:     %s\n", jstr(s, "updated_at"));
 }
@@ -232,12 +245,55 @@ static int set(const struct ctl *c, int argc, char **argv)
 	return r;
 }
 
+/* source allow|deny NAME ENVELOPE-PATTERN [FROM-PATTERN] [--remove] */
+static int identity(const struct ctl *c, int argc, char **argv)
+{
+	const char *action = argv[0], *pat[2] = {NULL, NULL};
+	bool remove = false;
+	int npat = 0;
+	char path[256];
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--remove") == 0)
+			remove = true;
+		else if (npat < 2)
+			pat[npat++] = argv[i];
+		else
+			npat = 3;
+	}
+	if (argc < 3 || npat == 0 || npat > 2) {
+		fprintf(stderr,
+		        "posternctl: usage: source %s NAME ENVELOPE-PATTERN [FROM-PATTERN] "
+		        "[--remove]\n"
+		        "  patterns: example.com, *@example.com, noreply@example.com, "
+		        "bounce-*@example.com,\n"
+		        "            *@*.example.com, <> (the null envelope sender)\n",
+		        action);
+		return CTL_USAGE;
+	}
+	json_t *body = json_pack("{s:s, s:s, s:b}", "action", action, "envelope", pat[0], "remove",
+	                         remove);
+	if (pat[1])
+		json_object_set_new(body, "from", json_string(pat[1]));
+	snprintf(path, sizeof(path), "/admin/v1/sources/%s/identities", argv[1]);
+	json_t *out;
+	int r = ctl_run(c, "POST", path, body, &out);
+	json_decref(body);
+	if (r == CTL_OK && !c->json) {
+		printf("source %s: %s rule %s: envelope %s, From: %s\n", argv[1], action,
+		       remove ? "removed" : "added", pat[0], pat[1] ? pat[1] : pat[0]);
+		print_source(json_object_get(out, "source"));
+	}
+	json_decref(out);
+	return r;
+}
+
 int cmd_source(const struct ctl *c, int argc, char **argv)
 {
 	if (argc == 0) {
 		fprintf(stderr,
-		        "posternctl: source: list, show, add, set, suspend, resume, passwd, "
-		        "networks or delete\n");
+		        "posternctl: source: list, show, add, set, allow, deny, suspend, resume, "
+		        "passwd, networks or delete\n");
 		return CTL_USAGE;
 	}
 	const char *verb = argv[0];
@@ -249,6 +305,8 @@ int cmd_source(const struct ctl *c, int argc, char **argv)
 		return networks(c, argc, argv);
 	if (strcmp(verb, "set") == 0)
 		return set(c, argc, argv);
+	if (strcmp(verb, "allow") == 0 || strcmp(verb, "deny") == 0)
+		return identity(c, argc, argv);
 	if (strcmp(verb, "show") == 0 || strcmp(verb, "suspend") == 0 ||
 	    strcmp(verb, "resume") == 0 || strcmp(verb, "delete") == 0 ||
 	    strcmp(verb, "passwd") == 0) {

@@ -38,6 +38,7 @@ int cmd_source(const struct ctl *c, int argc, char **argv);
 int cmd_status(const struct ctl *c, int argc, char **argv);
 int cmd_queue(const struct ctl *c, int argc, char **argv);
 int cmd_pool(const struct ctl *c, int argc, char **argv);
+int cmd_domain(const struct ctl *c, int argc, char **argv);
 
 /* a JSON string member or "-" */
 const char *jstr(json_t *o, const char *key);

@@ -32,7 +32,22 @@ static void usage(void)
 	                "  source resume NAME\n"
 	                "  source passwd NAME      a new password (the old one stops working)\n"
 	                "  source networks NAME [CIDR...]\n"
+	                "  source allow NAME ENVELOPE-PATTERN [FROM-PATTERN] [--remove]\n"
+	                "  source deny NAME ENVELOPE-PATTERN [FROM-PATTERN] [--remove]\n"
+	                "                  (patterns: example.com, *@example.com, "
+	                "noreply@example.com,\n"
+	                "                   bounce-*@example.com, *@*.example.com, <>)\n"
 	                "  source delete NAME\n"
+	                "  domain list\n"
+	                "  domain add DOMAIN [--subdomains] [--force]\n"
+	                "                  new RSA-2048 and Ed25519 keys; prints the DNS records\n"
+	                "  domain show DOMAIN\n"
+	                "  domain check DOMAIN [--force]  look the records up; activate "
+	                "published keys\n"
+	                "  domain rotate DOMAIN [--force] a new key pair, pending until "
+	                "published\n"
+	                "  domain set DOMAIN --subdomains on|off\n"
+	                "  domain remove DOMAIN\n"
 	                "  queue list [--limit N] [--offset N]\n"
 	                "  queue show ID\n"
 	                "  queue flush              try every waiting message now\n"
@@ -94,6 +109,8 @@ int main(int argc, char **argv)
 		r = cmd_queue(&c, nargs - 1, args + 1);
 	else if (strcmp(args[0], "pool") == 0)
 		r = cmd_pool(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "domain") == 0)
+		r = cmd_domain(&c, nargs - 1, args + 1);
 	else {
 		fprintf(stderr, "posternctl: unknown noun '%s'\n", args[0]);
 		r = CTL_USAGE;

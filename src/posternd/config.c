@@ -181,6 +181,22 @@ static const struct ckey keys[] = {
          "send a delay notice after this (0: only when NOTIFY=DELAY asks, after 4h)"},
         {"queue", "max_active", CT_UINT, OFF(max_active), "10000", 1, 1000000,
          "messages loaded in memory at once"},
+
+        {"dkim", "key_dir", CT_PATH, OFF(dkim_key_dir), "", 0, 4000,
+         "private keys, owner-only; default: STATE_DIR/keys"},
+        {"dkim", "selector_prefix", CT_STR, OFF(dkim_selector_prefix), "postern", 1, 40,
+         "new selectors read PREFIX-YYYYMMDD-rsa and PREFIX-YYYYMMDD-ed25519"},
+        {"dkim", "expire", CT_DURATION, OFF(dkim_expire_ms), "0", 0, U64MAX,
+         "signatures expire this long after signing (x=); 0: no x= tag"},
+        {"dkim", "retire_grace", CT_DURATION, OFF(dkim_retire_grace_ms), "7d", 0, U64MAX,
+         "a replaced key stays published this long (longer than max_lifetime)"},
+        {"dkim", "check_interval", CT_DURATION, OFF(dkim_check_interval_ms), "1h", 1000, U64MAX,
+         "how often pending keys are looked up in DNS (and retiring keys retired)"},
+        {"dkim", "sign_threads", CT_UINT, OFF(dkim_sign_threads), "2", 1, 64,
+         "signatures computed at once"},
+        {"dkim", "dmarc_rua", CT_STR, OFF(dmarc_rua), "", 0, 255,
+         "where aggregate reports go in the suggested DMARC record; default: "
+         "dmarc-reports@DOMAIN"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -537,6 +553,10 @@ static void derive(struct config *c)
 	if (c->tls_key[0] == '\0') {
 		free(c->tls_key);
 		c->tls_key = under(c->state_dir, "tls/key.pem");
+	}
+	if (c->dkim_key_dir[0] == '\0') {
+		free(c->dkim_key_dir);
+		c->dkim_key_dir = under(c->state_dir, "keys");
 	}
 	if (c->capture_dir[0] == '\0') {
 		free(c->capture_dir);

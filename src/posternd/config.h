@@ -90,6 +90,15 @@ struct config {
 	uint64_t retry_min_ms, retry_max_ms, max_lifetime_ms, delay_warning_ms;
 	uint64_t max_active;
 
+	/* [dkim] */
+	char *dkim_key_dir;
+	char *dkim_selector_prefix;
+	uint64_t dkim_expire_ms;
+	uint64_t dkim_retire_grace_ms;
+	uint64_t dkim_check_interval_ms;
+	uint64_t dkim_sign_threads;
+	char *dmarc_rua;
+
 	/* the free-form sections, in file order */
 	struct config_map routes, tls_map, concurrency_map, pools;
 };

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/ssl.h>
@@ -30,18 +31,24 @@
 #include "cidr.h"
 #include "config.h"
 #include "delivery.h"
+#include "domain_check.h"
+#include "domains.h"
 #include "eventlog.h"
 #include "mta.h"
 #include "fsio.h"
 #include "log.h"
 #include "privdrop.h"
 #include "queue.h"
+#include "resolve.h"
+#include "signer.h"
 #include "smtpd.h"
 #include "sources.h"
 #include "spool.h"
 #include "store.h"
 #include "strutil.h"
+#include "submission.h"
 #include "tls.h"
+#include "xmalloc.h"
 
 #define POSTERN_VERSION "0.2.0"
 #define DEFAULT_CONFIG  "/etc/postern/postern.ini"
@@ -59,11 +66,96 @@ struct daemon {
 	struct queue *queue;
 	struct smtpd *smtpd;
 	struct api *api;
+	struct domains *domains;
+	struct signer *signer;
+	struct submission_env subenv;
+	struct buf spf;             /* the SPF record the sending addresses need */
+	struct check_expect expect; /* what domain checks compare with */
+	struct event *dkim_timer;   /* pending keys looked up, retiring keys retired */
+	struct dcheck *checks;      /* the timer's checks in flight */
+	struct resolver *check_dns; /* uncached: records just published are seen */
 	struct event *sig[4];
 	struct event *stop_check;
 	uint64_t stop_deadline;
 	bool stopping;
 };
+
+/* a domain check the timer started */
+struct dcheck {
+	struct dcheck *prev, *next;
+	struct daemon *dm;
+	struct domain_check *c;
+};
+
+static void dcheck_unlink(struct daemon *dm, struct dcheck *k)
+{
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		dm->checks = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	free(k);
+}
+
+static void dcheck_done(struct check_report *rep, void *arg)
+{
+	struct dcheck *k = arg;
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct check_item *it = &rep->item[i];
+		if (strcmp(it->kind, "dkim") != 0 || it->key_state[0] == '\0')
+			continue;
+		log_info("dkim check domain=%s selector=%s record=%s state=%s%s", rep->domain,
+		         it->selector, check_status_name(it->status), it->key_state,
+		         it->activated ? " action=activated" : "");
+	}
+	dcheck_unlink(k->dm, k);
+}
+
+static bool has_pending(const struct domain *d)
+{
+	for (size_t i = 0; i < d->nkeys; i++)
+		if (d->keys[i]->state == KEY_PENDING)
+			return true;
+	return false;
+}
+
+static void arm_dkim_timer(struct daemon *dm)
+{
+	uint64_t ms = dm->cfg->dkim_check_interval_ms;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+	evtimer_add(dm->dkim_timer, &tv);
+}
+
+/* retire what is due; look up the records of keys still pending (a rotation completes) */
+static void on_dkim_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+	size_t n;
+
+	domains_tick(dm->domains, (int64_t)time(NULL));
+	struct domain **all = domains_list(dm->domains, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (!has_pending(all[i]))
+			continue;
+		struct dcheck *k = xcalloc(1, sizeof(*k));
+		k->dm = dm;
+		k->c = domain_check_start(dm->domains, dm->check_dns, all[i]->name, &dm->expect,
+		                          dcheck_done, k);
+		if (k->c == NULL) {
+			free(k);
+			continue;
+		}
+		k->next = dm->checks;
+		if (k->next)
+			k->next->prev = k;
+		dm->checks = k;
+	}
+	free(all);
+	arm_dkim_timer(dm);
+}
 
 static void usage(void)
 {
@@ -137,6 +229,10 @@ static void apply(struct daemon *dm, const struct config *c)
 	smtpd_set_limits(dm->smtpd, &lim);
 	smtpd_set_hostname(dm->smtpd, c->hostname);
 	auth_set_limits(dm->auth, &al);
+	dm->subenv.dkim_expire = (int64_t)(c->dkim_expire_ms / 1000);
+	domains_set_grace(dm->domains, (int64_t)(c->dkim_retire_grace_ms / 1000));
+	dm->expect.spf = dm->spf.data;
+	dm->expect.dmarc_rua = c->dmarc_rua;
 }
 
 static void reload(struct daemon *dm)
@@ -166,6 +262,9 @@ static void reload(struct daemon *dm)
 		log_warn("reload: state_dir and spool_dir changes need a restart");
 	config_free(dm->cfg);
 	dm->cfg = c;
+	dm->expect.dmarc_rua = c->dmarc_rua;
+	evtimer_del(dm->dkim_timer);
+	arm_dkim_timer(dm);
 	log_info("reload done");
 }
 
@@ -266,6 +365,11 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	if ((dm->events = eventlog_open(path, err, sizeof(err))) == NULL)
 		fatal("events: %s", err);
 	dm->auth = auth_new(dm->base, dm->reg, (int)c->auth_threads);
+	struct domains_settings dset = {c->dkim_key_dir, c->dkim_selector_prefix,
+	                                (int64_t)(c->dkim_retire_grace_ms / 1000)};
+	if ((dm->domains = domains_new(dm->base, dm->store, &dset, err, sizeof(err))) == NULL)
+		fatal("store: %s", err);
+	dm->signer = signer_new(dm->base, (int)c->dkim_sign_threads);
 	if ((dm->spool = spool_open(c->spool_dir, dm->base, (int)c->commit_threads, err,
 	                            sizeof(err))) == NULL)
 		fatal("spool: %s", err);
@@ -276,7 +380,14 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		fatal("delivery: %s", err);
 	dm->queue = queue_new(dm->base, dm->spool, dm->mta, dm->events, &ds.queue);
 	delivery_settings_release(&ds);
-	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue, dm->events};
+	buf_init(&dm->spf);
+	mta_spf_record(dm->mta, &dm->spf);
+	if ((dm->check_dns = resolver_new_uncached(dm->base, c->resolver, err, sizeof(err))) ==
+	    NULL)
+		fatal("delivery: %s", err);
+	dm->subenv = (struct submission_env){dm->spool,   dm->queue,  dm->events,
+	                                     dm->domains, dm->signer, 0};
+	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue, dm->events, &dm->subenv};
 	dm->smtpd = smtpd_new(dm->base, c->hostname, &deps);
 	smtpd_set_tls(dm->smtpd, tls);
 	apply(dm, c);
@@ -284,20 +395,32 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		if (smtpd_listen(dm->smtpd, b[i].fd, b[i].addr, b[i].implicit_tls, err,
 		                 sizeof(err)) < 0)
 			fatal("%s", err);
-	struct api_deps ad = {dm->reg, dm->auth,  dm->spool,      dm->queue,
-	                      dm->mta, dm->smtpd, POSTERN_VERSION};
+	struct api_deps ad = {dm->reg,   dm->auth,    dm->spool,   dm->queue,     dm->mta,
+	                      dm->smtpd, dm->domains, &dm->expect, dm->check_dns, POSTERN_VERSION};
 	dm->api = api_new(dm->base, &ad);
 	if (api_listen_unix(dm->api, ctl_fd, c->control_socket, err, sizeof(err)) < 0)
 		fatal("%s", err);
 	if (spool_recover(dm->spool, recovered, dm->queue, err, sizeof(err)) < 0)
 		fatal("spool: %s", err);
 	queue_pump(dm->queue);
+	dm->dkim_timer = evtimer_new(dm->base, on_dkim_timer, dm);
+	/* a first look soon after start: keys published while the relay was down */
+	struct timeval soon = {5, 0};
+	evtimer_add(dm->dkim_timer, &soon);
 }
 
 static void stop_services(struct daemon *dm)
 {
+	event_free(dm->dkim_timer);
+	while (dm->checks) {
+		domain_check_cancel(dm->checks->c);
+		dcheck_unlink(dm, dm->checks);
+	}
 	api_free(dm->api);
+	resolver_free(dm->check_dns);
 	smtpd_free(dm->smtpd);
+	/* signatures in flight end first: their messages are dropped (never answered) */
+	signer_free(dm->signer);
 	/*
 	 * Deliveries in flight are cut: their messages stay queued. Then commits
 	 * in flight (submissions, bounces) finish and are handed to the stopped
@@ -310,8 +433,10 @@ static void stop_services(struct daemon *dm)
 	spool_free(dm->spool);
 	eventlog_close(dm->events);
 	auth_free(dm->auth);
+	domains_free(dm->domains);
 	sources_free(dm->reg);
 	store_close(dm->store);
+	buf_release(&dm->spf);
 }
 
 int main(int argc, char **argv)
@@ -382,6 +507,7 @@ int main(int argc, char **argv)
 	prepare_dir(dm.cfg->state_dir, drop);
 	prepare_dir(dm.cfg->spool_dir, drop);
 	prepare_dir(dm.cfg->capture_dir, drop);
+	prepare_dir(dm.cfg->dkim_key_dir, drop);
 	struct bound b[2 * CONFIG_LIST_MAX];
 	size_t nb = 0;
 	for (int tlsmode = 0; tlsmode < 2; tlsmode++) {

@@ -83,7 +83,7 @@ void session_accept(struct smtpd *d, int fd, const struct sockaddr *sa, socklen_
 	sockaddr_key(sa, s->ipkey, sizeof(s->ipkey));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	s->timer = evtimer_new(v.base, on_deadline, s);
-	s->sub = submission_new(v.base, v.deps->spool, v.deps->queue, v.deps->events, v.hostname);
+	s->sub = submission_new(v.base, v.deps->subenv, v.hostname);
 	smtpd_session_added(d, s);
 	log_info("sess=%s smtp connect client=%s listener=%s", (sess_hex(s, hex), hex),
 	         s->peer_addr, listener);

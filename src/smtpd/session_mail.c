@@ -9,8 +9,11 @@
 
 #include "address.h"
 #include "esmtp.h"
+#include "eventlog.h"
 #include "id.h"
+#include "identity.h"
 #include "log.h"
+#include "mime7.h"
 #include "received.h"
 #include "session.h"
 #include "smtp_cmd.h"
@@ -54,6 +57,23 @@ void cmd_mail(struct session *s, const char *arg)
 	}
 	if (mp.size > v.lim->max_message_size) {
 		session_fail(s, RPL_SIZE_EXCEEDED, NULL);
+		return;
+	}
+	/* a source sends only as the identities it was approved for */
+	char idwhy[400];
+	if (!identity_envelope_ok(s->src, a.addr, idwhy, sizeof(idwhy))) {
+		char sess[ID_HEXLEN + 1], esc[500], detail[700];
+		log_info("sess=%s rejected source=%s code=553 dsn=5.7.1 reason=\"%s\"",
+		         id_format(s->id, sess), s->src->name,
+		         log_esc(esc, sizeof(esc), idwhy, strlen(idwhy)));
+		/* the reason holds the address the client chose: keep quotes out of the JSON */
+		for (char *p = idwhy; *p; p++)
+			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+				*p = '?';
+		snprintf(detail, sizeof(detail), "{\"code\":553,\"reason\":\"%s\"}", idwhy);
+		eventlog_add(v.deps->events, "rejected", 0, s->src->name, a.addr, NULL, "5.7.1",
+		             detail);
+		session_fail(s, RPL_SENDER_DENIED, idwhy);
 		return;
 	}
 	/* the limits of the moment: a reload applies from the next transaction on */
@@ -115,7 +135,8 @@ static void begin_content(struct session *s, enum data_mode mode)
 	ri.tls_cipher = s->tls ? s->tls_cipher : NULL;
 	ri.source = s->src ? s->src->name : "-";
 	submission_data_begin(s->sub, &ri, s->peer_addr, s->helo);
-	data_init(&s->dec, mode, SMTP_TEXT_MAX - 2, content_sink, s);
+	/* long lines are converted (mime7.h) before signing, not refused, up to a bound */
+	data_init(&s->dec, mode, MIME7_LINE_MAX - 2, content_sink, s);
 }
 
 void cmd_data(struct session *s)
@@ -160,14 +181,17 @@ static void committed(enum reply r, uint64_t id, void *arg)
 		         submission_nrcpts(s->sub), submission_size(s->sub));
 		session_reply(s, RPL_QUEUED, "Ok: queued as %s", hex);
 	} else {
-		log_info("msg=%s sess=%s rejected source=%s code=%d dsn=%s", hex,
+		const char *reason = submission_reason(s->sub);
+		log_info("msg=%s sess=%s rejected source=%s code=%d dsn=%s reason=\"%s\"", hex,
 		         id_format(s->id, sess), s->src ? s->src->name : "-", reply_def(r)->code,
-		         reply_def(r)->enh);
+		         reply_def(r)->enh,
+		         log_esc(from, sizeof(from), reason ? reason : reply_def(r)->text,
+		                 strlen(reason ? reason : reply_def(r)->text)));
 		if (r == RPL_SOURCE_SUSPENDED) {
 			session_close(s, r, NULL);
 			return;
 		}
-		if (session_fail(s, r, NULL))
+		if (session_fail(s, r, reason))
 			return;
 	}
 	session_reset_transaction(s);

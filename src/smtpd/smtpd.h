@@ -31,12 +31,15 @@ struct smtpd_limits {
 	uint64_t auth_max_failures;
 };
 
+struct submission_env;
+
 struct smtpd_deps {
 	struct sources *reg;
 	struct auth *auth;
 	struct spool *spool;
 	struct queue *queue;
 	struct eventlog *events;
+	const struct submission_env *subenv; /* what every message's submission shares */
 };
 
 struct smtpd;

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "xmalloc.h"
 
@@ -23,6 +24,29 @@ void store_cred_release(struct store_cred *c)
 {
 	free(c->secret_hash);
 	c->secret_hash = NULL;
+}
+
+void store_key_release(struct store_dkim_key *k)
+{
+	free(k->public_key);
+	k->public_key = NULL;
+}
+
+static const char *const key_states[] = {"pending", "active", "retiring", "retired"};
+
+const char *store_key_state_name(enum store_key_state s)
+{
+	return (size_t)s < sizeof(key_states) / sizeof(key_states[0]) ? key_states[s] : "?";
+}
+
+int store_key_state_parse(const char *s, enum store_key_state *out)
+{
+	for (size_t i = 0; i < sizeof(key_states) / sizeof(key_states[0]); i++)
+		if (strcmp(s, key_states[i]) == 0) {
+			*out = (enum store_key_state)i;
+			return 0;
+		}
+	return -1;
 }
 
 struct store *store_open(const char *path, char *err, size_t errlen)
@@ -101,4 +125,55 @@ int store_creds_each(struct store *st, store_cred_fn fn, void *arg, char *err, s
 int store_events_insert(struct store *st, const struct store_event *list, char *err, size_t errlen)
 {
 	return st->be->events_insert(st->impl, list, err, errlen);
+}
+
+int store_identity_insert(struct store *st, struct store_identity *i, char *err, size_t errlen)
+{
+	return st->be->identity_insert(st->impl, i, err, errlen);
+}
+
+int store_identity_delete(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return st->be->identity_delete(st->impl, id, err, errlen);
+}
+
+int store_identities_each(struct store *st, store_identity_fn fn, void *arg, char *err,
+                          size_t errlen)
+{
+	return st->be->identities_each(st->impl, fn, arg, err, errlen);
+}
+
+int store_domain_insert(struct store *st, struct store_domain *d, char *err, size_t errlen)
+{
+	return st->be->domain_insert(st->impl, d, err, errlen);
+}
+
+int store_domain_update(struct store *st, const struct store_domain *d, char *err, size_t errlen)
+{
+	return st->be->domain_update(st->impl, d, err, errlen);
+}
+
+int store_domain_delete(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return st->be->domain_delete(st->impl, id, err, errlen);
+}
+
+int store_domains_each(struct store *st, store_domain_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->domains_each(st->impl, fn, arg, err, errlen);
+}
+
+int store_key_insert(struct store *st, struct store_dkim_key *k, char *err, size_t errlen)
+{
+	return st->be->key_insert(st->impl, k, err, errlen);
+}
+
+int store_key_update(struct store *st, const struct store_dkim_key *k, char *err, size_t errlen)
+{
+	return st->be->key_update(st->impl, k, err, errlen);
+}
+
+int store_keys_each(struct store *st, store_key_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->keys_each(st->impl, fn, arg, err, errlen);
 }

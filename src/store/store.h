@@ -1,5 +1,6 @@
 /*
- * store.h - Postern's state: sources, their networks and credentials.
+ * store.h - Postern's state: sources, their networks, credentials and
+ * approved identities; signing domains and their DKIM keys; events.
  *
  * One interface, several back ends (SQLite now; a PostgreSQL back end for
  * multi-node deployments can follow by filling a struct store_backend). No SQL
@@ -18,9 +19,12 @@
 #define STORE_NOTFOUND 1
 #define STORE_EXISTS   2
 
-#define SOURCE_NAME_MAX 64
-#define SOURCE_KIND_MAX 16
-#define CRED_NAME_MAX   64
+#define SOURCE_NAME_MAX    64
+#define SOURCE_KIND_MAX    16
+#define CRED_NAME_MAX      64
+#define STORE_PATTERN_MAX  320 /* an identity pattern (idpattern.h) */
+#define STORE_DOMAIN_MAX   253
+#define STORE_SELECTOR_MAX 63
 
 enum source_auth { SOURCE_AUTH_PASSWORD, SOURCE_AUTH_IP };
 
@@ -50,6 +54,40 @@ struct store_cred {
 void store_source_release(struct store_source *s);
 void store_cred_release(struct store_cred *c);
 
+/* an approved (or explicitly denied) identity of a source: envelope and From: patterns */
+struct store_identity {
+	int64_t id, source_id;
+	bool deny;
+	char envelope[STORE_PATTERN_MAX + 1];
+	char header_from[STORE_PATTERN_MAX + 1];
+	int64_t created_at;
+};
+
+/* a domain Postern signs for */
+struct store_domain {
+	int64_t id;
+	char name[STORE_DOMAIN_MAX + 1];
+	bool subdomains; /* its keys also sign mail From: its subdomains */
+	int64_t created_at, checked_at;
+};
+
+/* the life of a key: pending (record not seen yet), active (signs), retiring
+ * (replaced, its record must stay until retire_at), retired (record removable) */
+enum store_key_state { KEY_PENDING, KEY_ACTIVE, KEY_RETIRING, KEY_RETIRED };
+
+struct store_dkim_key {
+	int64_t id, domain_id;
+	char selector[STORE_SELECTOR_MAX + 1];
+	char algorithm[16]; /* "rsa-sha256", "ed25519-sha256" */
+	enum store_key_state state;
+	char *public_key; /* owned: the p= value */
+	int64_t created_at, activated_at, retire_at;
+};
+
+void store_key_release(struct store_dkim_key *k);
+const char *store_key_state_name(enum store_key_state s);
+int store_key_state_parse(const char *s, enum store_key_state *out);
+
 struct store;
 
 /* store_open - open (creating and migrating) the store at path. NULL on error. */
@@ -71,6 +109,21 @@ int store_source_delete(struct store *st, int64_t id, char *err, size_t errlen);
 int store_cred_put(struct store *st, struct store_cred *c, char *err, size_t errlen);
 int store_cred_delete(struct store *st, int64_t id, char *err, size_t errlen);
 
+/* store_identity_insert - sets id and created_at. STORE_EXISTS for a duplicate rule. */
+int store_identity_insert(struct store *st, struct store_identity *i, char *err, size_t errlen);
+int store_identity_delete(struct store *st, int64_t id, char *err, size_t errlen);
+
+/* store_domain_insert - sets id and created_at. STORE_EXISTS if the name is taken. */
+int store_domain_insert(struct store *st, struct store_domain *d, char *err, size_t errlen);
+/* store_domain_update - subdomains and checked_at. STORE_NOTFOUND. */
+int store_domain_update(struct store *st, const struct store_domain *d, char *err, size_t errlen);
+/* store_domain_delete - the domain and its keys. STORE_NOTFOUND. */
+int store_domain_delete(struct store *st, int64_t id, char *err, size_t errlen);
+/* store_key_insert - sets id. STORE_EXISTS if the selector is taken for the domain. */
+int store_key_insert(struct store *st, struct store_dkim_key *k, char *err, size_t errlen);
+/* store_key_update - state, activated_at, retire_at. STORE_NOTFOUND. */
+int store_key_update(struct store *st, const struct store_dkim_key *k, char *err, size_t errlen);
+
 /* one event of a message's life (eventlog.h); a list through next */
 struct store_event {
 	struct store_event *next;
@@ -87,8 +140,15 @@ int store_events_insert(struct store *st, const struct store_event *list, char *
 /* iteration callbacks borrow their argument for the duration of the call */
 typedef void (*store_source_fn)(const struct store_source *s, void *arg);
 typedef void (*store_cred_fn)(const struct store_cred *c, void *arg);
+typedef void (*store_identity_fn)(const struct store_identity *i, void *arg);
+typedef void (*store_domain_fn)(const struct store_domain *d, void *arg);
+typedef void (*store_key_fn)(const struct store_dkim_key *k, void *arg);
 int store_sources_each(struct store *st, store_source_fn fn, void *arg, char *err, size_t errlen);
 int store_creds_each(struct store *st, store_cred_fn fn, void *arg, char *err, size_t errlen);
+int store_identities_each(struct store *st, store_identity_fn fn, void *arg, char *err,
+                          size_t errlen);
+int store_domains_each(struct store *st, store_domain_fn fn, void *arg, char *err, size_t errlen);
+int store_keys_each(struct store *st, store_key_fn fn, void *arg, char *err, size_t errlen);
 
 /* what a back end provides; store.c dispatches through it */
 struct store_backend {
@@ -105,6 +165,17 @@ struct store_backend {
 	int (*sources_each)(void *impl, store_source_fn fn, void *arg, char *err, size_t errlen);
 	int (*creds_each)(void *impl, store_cred_fn fn, void *arg, char *err, size_t errlen);
 	int (*events_insert)(void *impl, const struct store_event *list, char *err, size_t errlen);
+	int (*identity_insert)(void *impl, struct store_identity *i, char *err, size_t errlen);
+	int (*identity_delete)(void *impl, int64_t id, char *err, size_t errlen);
+	int (*identities_each)(void *impl, store_identity_fn fn, void *arg, char *err,
+	                       size_t errlen);
+	int (*domain_insert)(void *impl, struct store_domain *d, char *err, size_t errlen);
+	int (*domain_update)(void *impl, const struct store_domain *d, char *err, size_t errlen);
+	int (*domain_delete)(void *impl, int64_t id, char *err, size_t errlen);
+	int (*domains_each)(void *impl, store_domain_fn fn, void *arg, char *err, size_t errlen);
+	int (*key_insert)(void *impl, struct store_dkim_key *k, char *err, size_t errlen);
+	int (*key_update)(void *impl, const struct store_dkim_key *k, char *err, size_t errlen);
+	int (*keys_each)(void *impl, store_key_fn fn, void *arg, char *err, size_t errlen);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -12,12 +12,9 @@
 #include <time.h>
 
 #include "store.h"
+#include "store_sqlite.h"
 #include "strutil.h"
 #include "xmalloc.h"
-
-struct sq {
-	sqlite3 *db;
-};
 
 static const char *migrations[] = {
         /* 1: sources, their networks and credentials */
@@ -61,9 +58,36 @@ static const char *migrations[] = {
         "CREATE INDEX events_msg ON events (msg);"
         "CREATE INDEX events_source_ts ON events (source, ts);"
         "CREATE INDEX events_rcpt ON events (rcpt);",
+        /* 3: approved sender identities; signing domains and their DKIM keys */
+        "CREATE TABLE identities ("
+        "  id INTEGER PRIMARY KEY,"
+        "  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+        "  action TEXT NOT NULL CHECK (action IN ('allow', 'deny')),"
+        "  envelope TEXT NOT NULL,"
+        "  header_from TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  UNIQUE (source_id, action, envelope, header_from));"
+        "CREATE TABLE domains ("
+        "  id INTEGER PRIMARY KEY,"
+        "  name TEXT NOT NULL UNIQUE,"
+        "  subdomains INTEGER NOT NULL DEFAULT 0,"
+        "  created_at INTEGER NOT NULL,"
+        "  checked_at INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE dkim_keys ("
+        "  id INTEGER PRIMARY KEY,"
+        "  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,"
+        "  selector TEXT NOT NULL,"
+        "  algorithm TEXT NOT NULL CHECK (algorithm IN ('rsa-sha256', 'ed25519-sha256')),"
+        "  state TEXT NOT NULL"
+        "    CHECK (state IN ('pending', 'active', 'retiring', 'retired')),"
+        "  public_key TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  activated_at INTEGER NOT NULL DEFAULT 0,"
+        "  retire_at INTEGER NOT NULL DEFAULT 0,"
+        "  UNIQUE (domain_id, selector));",
 };
 
-static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)
+int sq_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
 	return -1;
@@ -76,7 +100,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
 
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return fail(db, "read schema version", err, errlen);
+		return sq_fail(db, "read schema version", err, errlen);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -100,7 +124,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return fail(db, "commit migration", err, errlen);
+			return sq_fail(db, "commit migration", err, errlen);
 		}
 	}
 	return 0;
@@ -122,7 +146,7 @@ static void *sq_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
-		fail(db, "configure store", err, errlen);
+		sq_fail(db, "configure store", err, errlen);
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -148,7 +172,7 @@ static int sq_exec(void *impl, const char *what, char *err, size_t errlen)
 	struct sq *q = impl;
 
 	if (sqlite3_exec(q->db, what, NULL, NULL, NULL) != SQLITE_OK)
-		return fail(q->db, what, err, errlen);
+		return sq_fail(q->db, what, err, errlen);
 	return 0;
 }
 
@@ -158,22 +182,22 @@ static int set_networks(sqlite3 *db, const struct store_source *s, char *err, si
 
 	if (sqlite3_prepare_v2(db, "DELETE FROM source_networks WHERE source_id = ?", -1, &st,
 	                       NULL) != SQLITE_OK)
-		return fail(db, "clear networks", err, errlen);
+		return sq_fail(db, "clear networks", err, errlen);
 	sqlite3_bind_int64(st, 1, s->id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return fail(db, "clear networks", err, errlen);
+		return sq_fail(db, "clear networks", err, errlen);
 	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO source_networks VALUES (?, ?)", -1, &st,
 	                       NULL) != SQLITE_OK)
-		return fail(db, "add network", err, errlen);
+		return sq_fail(db, "add network", err, errlen);
 	for (size_t i = 0; i < s->nnetworks; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, s->id);
 		sqlite3_bind_text(st, 2, s->networks[i], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
-			return fail(db, "add network", err, errlen);
+			return sq_fail(db, "add network", err, errlen);
 		}
 	}
 	sqlite3_finalize(st);
@@ -190,7 +214,7 @@ static int sq_source_insert(void *impl, struct store_source *s, char *err, size_
 	                       "INSERT INTO sources (name, kind, auth, status, created_at, "
 	                       "updated_at, pool, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return fail(q->db, "insert source", err, errlen);
+		return sq_fail(q->db, "insert source", err, errlen);
 	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, s->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, s->auth == SOURCE_AUTH_IP ? "ip" : "password", -1, SQLITE_STATIC);
@@ -206,7 +230,7 @@ static int sq_source_insert(void *impl, struct store_source *s, char *err, size_
 		return STORE_EXISTS;
 	}
 	if (rc != SQLITE_DONE)
-		return fail(q->db, "insert source", err, errlen);
+		return sq_fail(q->db, "insert source", err, errlen);
 	s->id = sqlite3_last_insert_rowid(q->db);
 	s->created_at = s->updated_at = now;
 	return set_networks(q->db, s, err, errlen);
@@ -222,7 +246,7 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	                       "UPDATE sources SET kind = ?, status = ?, updated_at = ?, pool = ?, "
 	                       "lane = ? WHERE id = ?",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return fail(q->db, "update source", err, errlen);
+		return sq_fail(q->db, "update source", err, errlen);
 	sqlite3_bind_text(st, 1, s->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, s->suspended ? "suspended" : "active", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
@@ -232,7 +256,7 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return fail(q->db, "update source", err, errlen);
+		return sq_fail(q->db, "update source", err, errlen);
 	if (sqlite3_changes(q->db) == 0) {
 		snprintf(err, errlen, "no such source");
 		return STORE_NOTFOUND;
@@ -241,17 +265,17 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	return set_networks(q->db, s, err, errlen);
 }
 
-static int delete_by_id(struct sq *q, const char *sql, int64_t id, char *err, size_t errlen)
+int sq_delete_by_id(struct sq *q, const char *sql, int64_t id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return fail(q->db, "delete", err, errlen);
+		return sq_fail(q->db, "delete", err, errlen);
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return fail(q->db, "delete", err, errlen);
+		return sq_fail(q->db, "delete", err, errlen);
 	if (sqlite3_changes(q->db) == 0) {
 		snprintf(err, errlen, "not found");
 		return STORE_NOTFOUND;
@@ -261,12 +285,12 @@ static int delete_by_id(struct sq *q, const char *sql, int64_t id, char *err, si
 
 static int sq_source_delete(void *impl, int64_t id, char *err, size_t errlen)
 {
-	return delete_by_id(impl, "DELETE FROM sources WHERE id = ?", id, err, errlen);
+	return sq_delete_by_id(impl, "DELETE FROM sources WHERE id = ?", id, err, errlen);
 }
 
 static int sq_cred_delete(void *impl, int64_t id, char *err, size_t errlen)
 {
-	return delete_by_id(impl, "DELETE FROM credentials WHERE id = ?", id, err, errlen);
+	return sq_delete_by_id(impl, "DELETE FROM credentials WHERE id = ?", id, err, errlen);
 }
 
 static const char *cred_kind_name(enum cred_kind k)
@@ -288,7 +312,7 @@ static int sq_cred_put(void *impl, struct store_cred *c, char *err, size_t errle
 	                       "excluded.created_at, expires_at = excluded.expires_at, "
 	                       "last_used_at = 0 RETURNING id",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return fail(q->db, "store credential", err, errlen);
+		return sq_fail(q->db, "store credential", err, errlen);
 	sqlite3_bind_int64(st, 1, c->source_id);
 	sqlite3_bind_text(st, 2, cred_kind_name(c->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, c->name, -1, SQLITE_STATIC);
@@ -300,11 +324,11 @@ static int sq_cred_put(void *impl, struct store_cred *c, char *err, size_t errle
 		c->id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return fail(q->db, "store credential", err, errlen);
+		return sq_fail(q->db, "store credential", err, errlen);
 	return 0;
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *sq_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
@@ -326,7 +350,7 @@ static void load_networks(sqlite3 *db, struct store_source *all, size_t n)
 				continue;
 			all[i].networks =
 			        xrealloc(all[i].networks, (all[i].nnetworks + 1) * sizeof(char *));
-			all[i].networks[all[i].nnetworks++] = xstrdup(col_text(st, 1));
+			all[i].networks[all[i].nnetworks++] = xstrdup(sq_text(st, 1));
 			break;
 		}
 	}
@@ -344,27 +368,26 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 	                       "SELECT id, name, kind, auth, status, created_at, updated_at, pool, "
 	                       "lane FROM sources ORDER BY name",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return fail(q->db, "list sources", err, errlen);
+		return sq_fail(q->db, "list sources", err, errlen);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		all = xrealloc(all, (n + 1) * sizeof(*all));
 		struct store_source *s = &all[n++];
 		memset(s, 0, sizeof(*s));
 		s->id = sqlite3_column_int64(st, 0);
-		strlcpy_(s->name, col_text(st, 1), sizeof(s->name));
-		strlcpy_(s->kind, col_text(st, 2), sizeof(s->kind));
-		s->auth =
-		        strcmp(col_text(st, 3), "ip") == 0 ? SOURCE_AUTH_IP : SOURCE_AUTH_PASSWORD;
-		s->suspended = strcmp(col_text(st, 4), "suspended") == 0;
+		strlcpy_(s->name, sq_text(st, 1), sizeof(s->name));
+		strlcpy_(s->kind, sq_text(st, 2), sizeof(s->kind));
+		s->auth = strcmp(sq_text(st, 3), "ip") == 0 ? SOURCE_AUTH_IP : SOURCE_AUTH_PASSWORD;
+		s->suspended = strcmp(sq_text(st, 4), "suspended") == 0;
 		s->created_at = sqlite3_column_int64(st, 5);
 		s->updated_at = sqlite3_column_int64(st, 6);
-		strlcpy_(s->pool, col_text(st, 7), sizeof(s->pool));
-		s->bulk = strcmp(col_text(st, 8), "bulk") == 0;
+		strlcpy_(s->pool, sq_text(st, 7), sizeof(s->pool));
+		s->bulk = strcmp(sq_text(st, 8), "bulk") == 0;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		free(all);
-		return fail(q->db, "list sources", err, errlen);
+		return sq_fail(q->db, "list sources", err, errlen);
 	}
 	load_networks(q->db, all, n);
 	for (size_t i = 0; i < n; i++) {
@@ -385,15 +408,15 @@ static int sq_creds_each(void *impl, store_cred_fn fn, void *arg, char *err, siz
 	                       "SELECT id, source_id, kind, name, secret_hash, created_at, "
 	                       "expires_at, last_used_at FROM credentials ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return fail(q->db, "list credentials", err, errlen);
+		return sq_fail(q->db, "list credentials", err, errlen);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_cred c;
 		memset(&c, 0, sizeof(c));
 		c.id = sqlite3_column_int64(st, 0);
 		c.source_id = sqlite3_column_int64(st, 1);
-		c.kind = strcmp(col_text(st, 2), "api-key") == 0 ? CRED_API_KEY : CRED_PASSWORD;
-		strlcpy_(c.name, col_text(st, 3), sizeof(c.name));
-		c.secret_hash = (char *)col_text(st, 4);
+		c.kind = strcmp(sq_text(st, 2), "api-key") == 0 ? CRED_API_KEY : CRED_PASSWORD;
+		strlcpy_(c.name, sq_text(st, 3), sizeof(c.name));
+		c.secret_hash = (char *)sq_text(st, 4);
 		c.created_at = sqlite3_column_int64(st, 5);
 		c.expires_at = sqlite3_column_int64(st, 6);
 		c.last_used_at = sqlite3_column_int64(st, 7);
@@ -401,7 +424,7 @@ static int sq_creds_each(void *impl, store_cred_fn fn, void *arg, char *err, siz
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return fail(q->db, "list credentials", err, errlen);
+		return sq_fail(q->db, "list credentials", err, errlen);
 	return 0;
 }
 
@@ -411,14 +434,14 @@ static int sq_events_insert(void *impl, const struct store_event *list, char *er
 	sqlite3_stmt *st;
 
 	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return fail(q->db, "begin events", err, errlen);
+		return sq_fail(q->db, "begin events", err, errlen);
 	if (sqlite3_prepare_v2(
 	            q->db,
 	            "INSERT INTO events (ts, msg, source, type, sender, rcpt, dsn, detail) "
 	            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	            -1, &st, NULL) != SQLITE_OK) {
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-		return fail(q->db, "insert events", err, errlen);
+		return sq_fail(q->db, "insert events", err, errlen);
 	}
 	for (const struct store_event *e = list; e; e = e->next) {
 		sqlite3_reset(st);
@@ -433,13 +456,13 @@ static int sq_events_insert(void *impl, const struct store_event *list, char *er
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
 			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-			return fail(q->db, "insert event", err, errlen);
+			return sq_fail(q->db, "insert event", err, errlen);
 		}
 	}
 	sqlite3_finalize(st);
 	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-		return fail(q->db, "commit events", err, errlen);
+		return sq_fail(q->db, "commit events", err, errlen);
 	}
 	return 0;
 }
@@ -457,4 +480,14 @@ const struct store_backend store_sqlite_backend = {
         .sources_each = sq_sources_each,
         .creds_each = sq_creds_each,
         .events_insert = sq_events_insert,
+        .identity_insert = sq_identity_insert,
+        .identity_delete = sq_identity_delete,
+        .identities_each = sq_identities_each,
+        .domain_insert = sq_domain_insert,
+        .domain_update = sq_domain_update,
+        .domain_delete = sq_domain_delete,
+        .domains_each = sq_domains_each,
+        .key_insert = sq_key_insert,
+        .key_update = sq_key_update,
+        .keys_each = sq_keys_each,
 };

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as AioSMTP
-from dnslib import AAAA, CNAME, MX, QTYPE, RCODE, RR, A
+from dnslib import AAAA, CNAME, MX, QTYPE, RCODE, RR, SOA, TXT, A
 from dnslib.server import BaseResolver, DNSServer
 
 from conftest import free_port
@@ -38,9 +38,10 @@ class Zone(BaseResolver):
         with self.lock:
             self.records.setdefault((name.lower().rstrip("."), rtype), []).append(value)
 
-    def clear(self, name):
+    def clear(self, name, rtype=None):
         with self.lock:
-            for key in [k for k in self.records if k[0] == name]:
+            for key in [k for k in self.records
+                        if k[0] == name and rtype in (None, k[1])]:
                 del self.records[key]
 
     def mx(self, domain, *hosts):
@@ -51,6 +52,10 @@ class Zone(BaseResolver):
     def a(self, name, *addrs):
         for a in addrs:
             self.add(name, "AAAA" if ":" in a else "A", a)
+
+    def txt(self, name, value):
+        """A TXT record; values over 255 octets are split into strings, as in DNS."""
+        self.add(name, "TXT", value)
 
     def resolve(self, request, handler):
         reply = request.reply()
@@ -70,6 +75,9 @@ class Zone(BaseResolver):
                     rdata = A(value)
                 elif qtype == "AAAA":
                     rdata = AAAA(value)
+                elif qtype == "TXT":
+                    raw = value.encode()
+                    rdata = TXT([raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""])
                 else:
                     continue
                 reply.add_answer(RR(q.qname, q.qtype, rdata=rdata, ttl=1))
@@ -77,6 +85,12 @@ class Zone(BaseResolver):
                 reply.add_answer(RR(q.qname, QTYPE.CNAME, rdata=CNAME(target), ttl=1))
         if not known:
             reply.header.rcode = RCODE.NXDOMAIN
+        if not reply.rr:
+            # negative answers carry the zone's SOA (RFC 2308), as real servers' do
+            apex = ".".join(name.split(".")[-2:]) + "."
+            reply.add_auth(RR(apex, QTYPE.SOA, ttl=60,
+                              rdata=SOA("ns." + apex, "hostmaster." + apex,
+                                        (1, 60, 60, 60, 60))))
         return reply
 
 

@@ -42,7 +42,10 @@ class Env:
         if "extra" in relay_kw:
             relay_kw["extra"] = relay_kw["extra"].replace("{port}", str(self.port))
         self.relay = make_relay(delivery=delivery, **relay_kw)
-        self.relay.add_source("legacy", "--ip", "127.0.0.1/32")
+        # envelope senders at senders.example.org, From: at example.com (signed)
+        self.relay.add_source("legacy", "--ip", "127.0.0.1/32",
+                              identities=(("*@senders.example.org", "*@example.com"),
+                                          "*@example.com", ("<>", "*@example.com")))
 
     def mx(self, host, **kw):
         m = FakeMX(host, self.port, **kw)

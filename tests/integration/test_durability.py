@@ -160,7 +160,10 @@ def test_disk_full_gives_452_never_250(make_relay, workdir):
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace not installed")
 def test_fsync_error_gives_451_never_250(make_relay):
-    relay = make_relay(start=False)
+    relay = make_relay()
+    # the source and its signing keys first: writing a key file needs fsync too
+    relay.add_source("legacy", "--ip", "127.0.0.1/32")
+    relay.stop()
     # every fsync fails with EIO (SQLite uses fdatasync, so the store still works)
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = "detect_leaks=0"  # LeakSanitizer cannot work under ptrace
@@ -170,7 +173,6 @@ def test_fsync_error_gives_451_never_250(make_relay):
          "-e", "inject=fsync:error=EIO", "--", str(relay.proc_cmd()[0]),
          *relay.proc_cmd()[1:]], stdout=relay.logf, stderr=relay.logf, env=env)
     relay.wait_ready()
-    relay.add_source("legacy", "--ip", "127.0.0.1/32")
     s = relay.smtp(starttls=False)
     s.mail("app@example.com")
     s.rcpt("user@example.org")

@@ -1,6 +1,11 @@
 """Authenticated submission over STARTTLS (587) and implicit TLS (465), end to end."""
+import email
+import email.policy
 import re
+import smtplib
 import subprocess
+
+import pytest
 
 from conftest import message
 
@@ -25,7 +30,10 @@ def test_starttls_auth_plain_smtplib(app):
     assert env["rcpt_to"] == ["user@example.org"]
     raw = eml.read_bytes()
     # the Received field names the source and the TLS in use, and comes first
-    assert raw.startswith(b"Received: from client.test (127.0.0.1)\r\n")
+    # after the two signatures
+    assert raw.startswith(b"DKIM-Signature: v=1; a=rsa-sha256;")
+    assert re.search(rb"\r\nDKIM-Signature: v=1; a=ed25519-sha256;[^\n]*\r\n(\t[^\n]*\r\n)*"
+                     rb"Received: from client.test \(127.0.0.1\)\r\n", raw)
     head = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n"
     assert b"with ESMTPSA id " + qid.encode() in head
     assert b"(source=app; tls=TLSv1.3 cipher=" in head
@@ -80,9 +88,16 @@ def test_missing_date_and_message_id_are_added(app):
 
 
 def test_message_without_header_section(app):
+    # no From: field, so nothing to check the identity of or sign for: refused
     relay, user, pw = app
     s = relay.smtp(login=(user, pw))
-    s.sendmail("app@example.com", ["user@example.org"], "just a body line\r\nand another\r\n")
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        s.sendmail("app@example.com", ["user@example.org"], "just a body line\r\nand another\r\n")
+    assert e.value.smtp_code == 550
+    assert e.value.smtp_error == b"5.7.1 the message has no From: field"
+    # a header section with a From: only is enough; Date and Message-ID are added
+    s.sendmail("app@example.com", ["user@example.org"],
+               "From: app@example.com\r\n\r\njust a body line\r\nand another\r\n")
     s.quit()
     [eml] = relay.wait_captured(1)
     raw = eml.read_bytes()
@@ -99,8 +114,13 @@ def test_dot_stuffing_and_8bit(app):
                mail_options=["BODY=8BITMIME"])
     s.quit()
     [eml] = relay.wait_captured(1)
-    assert eml.read_bytes().endswith(body.encode())
-    assert relay.envelope(eml)["body"] == "8bitmime"
+    raw = eml.read_bytes()
+    # sent 7-bit: the 8-bit text is quoted-printable, dot-stuffing undone
+    assert raw.endswith(b".leading dot\r\n..two dots\r\nGr=C3=BC=C3=9Fe aus K=C3=B6ln\r\n")
+    got = email.message_from_bytes(raw, policy=email.policy.default)
+    assert got.get_content().replace("\r\n", "\n") == body.replace("\r\n", "\n")
+    # converted: no next hop needs 8BITMIME any more
+    assert relay.envelope(eml)["body"] == "7bit"
 
 
 def test_smtputf8_addresses(app):
@@ -291,6 +311,7 @@ def test_rset_and_noop_and_vrfy(legacy):
 
 def test_null_sender_and_many_messages_in_one_session(app):
     relay, user, pw = app
+    relay.ctl("source", "allow", user, "<>", "*@example.com", check=True)
     s = relay.smtp(login=(user, pw))
     for i in range(5):
         s.sendmail("", ["user@example.org"], message(subject=f"n{i}"))

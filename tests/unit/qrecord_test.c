@@ -462,6 +462,23 @@ static void c_b_before_h(struct buf *b)
 	header_part(b);
 	finish(b);
 }
+static void c_s_after_b(struct buf *b)
+{
+	envelope_part(b);
+	body_part(b);
+	put_s(b, QREC_SENDER, "evil@example.com");
+	header_part(b);
+	finish(b);
+}
+static void c_h_twice_around_b(struct buf *b)
+{
+	envelope_part(b);
+	body_part(b);
+	header_part(b);
+	body_part(b);
+	header_part(b);
+	finish(b);
+}
 static void c_no_header(struct buf *b)
 {
 	envelope_part(b);
@@ -576,19 +593,20 @@ static const struct corrupt_row corrupt_rows[] = {
         {"octets after E", c_truncated_after_end, "end record misplaced"},
         {"unknown record type", c_unknown_type, "unknown record type 0x5a"},
         {"lower-case record type", c_unknown_lower, "unknown record type 0x73"},
-        {"unknown type after H", c_unknown_after_h, "record 'b' after the header"},
+        {"unknown type after H", c_unknown_after_h, "record 'b' after the content"},
         {"record type NUL", c_unknown_nul, "unknown record type 0x00"},
         {"wrong magic", c_wrong_magic, "not a queue file"},
         {"magic too long", c_magic_long, "not a queue file"},
         {"magic too short", c_magic_short, "not a queue file"},
         {"first record not V", c_not_v_first, "not a queue file"},
         {"V twice", c_v_twice, "bad 'V' record"},
-        {"S after H", c_s_after_h, "record 'S' after the header"},
-        {"R after H and B", c_r_after_h, "record 'R' after the header"},
-        {"I after H", c_i_after_h, "record 'I' after the header"},
-        {"V after H", c_v_after_h, "record 'V' after the header"},
-        {"H twice", c_h_twice, "record 'H' after the header"},
-        {"B before H", c_b_before_h, "bad 'B' record"},
+        {"S after H", c_s_after_h, "record 'S' after the content"},
+        {"R after H and B", c_r_after_h, "record 'R' after the content"},
+        {"I after H", c_i_after_h, "record 'I' after the content"},
+        {"V after H", c_v_after_h, "record 'V' after the content"},
+        {"H twice", c_h_twice, "record 'H' repeated"},
+        {"S after B", c_s_after_b, "record 'S' after the content"},
+        {"B, H, B, H", c_h_twice_around_b, "record 'H' repeated"},
         {"no H", c_no_header, "incomplete envelope"},
         {"no I", c_no_id, "incomplete envelope"},
         {"no S", c_no_sender, "incomplete envelope"},
@@ -679,6 +697,26 @@ static void test_good_file(void **state)
 	assert_int_equal(qrec_parse(b.data, b.len, &m, err, sizeof(err)), 0);
 	assert_int_equal(m.nbody, 1);
 	assert_int_equal(m.env.nrcpts, 4);
+	qmsg_release(&m);
+	buf_release(&b);
+}
+
+/* a signed message is written with its header after the body: the same message */
+static void test_header_after_body(void **state)
+{
+	struct buf b;
+	struct qmsg m;
+	char err[256] = "";
+
+	(void)state;
+	buf_init(&b);
+	c_b_before_h(&b);
+	assert_int_equal(qrec_parse(b.data, b.len, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.nbody, 1);
+	assert_int_equal(m.header.n, strlen("From: a@b\r\n"));
+	assert_memory_equal(m.header.p, "From: a@b\r\n", m.header.n);
+	assert_memory_equal(m.body[0].p, "body\r\n", 6);
+	assert_int_equal(m.size, m.header.n + 2 + 6);
 	qmsg_release(&m);
 	buf_release(&b);
 }
@@ -813,6 +851,7 @@ int main(void)
 	        cmocka_unit_test(test_round_trip),
 	        cmocka_unit_test(test_framing),
 	        cmocka_unit_test(test_good_file),
+	        cmocka_unit_test(test_header_after_body),
 	        cmocka_unit_test(test_corrupt_rows),
 	        cmocka_unit_test(test_truncated_every_length),
 	        cmocka_unit_test(test_every_byte_flipped),
