@@ -43,6 +43,7 @@ format-check:
 
 bench: build
 	@scripts/deps.sh bench
+	@ninja -C $(BUILD) bench/dkim_bench >/dev/null
 	@bench/run.sh $(BUILD)
 
 fuzz:

@@ -25,6 +25,14 @@ enum dkim_canon { DKIM_CANON_SIMPLE, DKIM_CANON_RELAXED };
 
 #define DKIM_HASH_LEN 32 /* SHA-256, the only hash Postern signs with */
 
+/*
+ * dkim_sha256 - OpenSSL's SHA-256, fetched from the provider once per
+ * process (an implicit fetch per digest costs as much as hashing a 2 KiB
+ * body). NULL if OpenSSL has none. Thread-safe.
+ */
+struct evp_md_st;
+const struct evp_md_st *dkim_sha256(void);
+
 /* the state of one body hash; private contents, sized for the stack */
 struct dkim_body {
 	enum dkim_canon canon;

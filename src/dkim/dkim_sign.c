@@ -91,13 +91,20 @@ static int check_params(const struct dkim_sig_params *p, char *err, size_t errle
 		snprintf(err, errlen, "x= must come after t=");
 		return -1;
 	}
+	size_t lens[DKIM_SIGN_MAX_NAMES];
+	if (p->nheaders > DKIM_SIGN_MAX_NAMES) {
+		snprintf(err, errlen, "more than %d header field names to sign",
+		         DKIM_SIGN_MAX_NAMES);
+		return -1;
+	}
 	for (size_t i = 0; i < p->nheaders; i++) {
 		if (!field_name(p->headers[i])) {
 			snprintf(err, errlen, "invalid header field name %s", p->headers[i]);
 			return -1;
 		}
+		size_t len = lens[i] = strlen(p->headers[i]);
 		for (size_t k = 0; k < i; k++) {
-			if (ascii_iequal(p->headers[k], p->headers[i])) {
+			if (lens[k] == len && ascii_niequal(p->headers[k], p->headers[i], len)) {
 				snprintf(err, errlen, "header field %s listed twice",
 				         p->headers[i]);
 				return -1;
@@ -132,30 +139,51 @@ static void word(struct fold *f, const char *w, size_t len, bool sp)
 	f->col += len;
 }
 
-static void tagf(struct fold *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tagf(struct fold *f, const char *fmt, ...)
-{
-	char w[NAME_MAX_ + 64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(w, sizeof(w), fmt, ap);
-	va_end(ap);
-	assert(len > 0 && (size_t)len < sizeof(w));
-	word(f, w, (size_t)len, true);
-}
-
 static const char *canon_name(enum dkim_canon c)
 {
 	return c == DKIM_CANON_RELAXED ? "relaxed" : "simple";
 }
 
+/* tag - "name=" + the pieces + ";" as one word; no printf: this runs for every message */
+static void tag(struct fold *f, const char *name, const char *a, const char *b, const char *c)
+{
+	char w[NAME_MAX_ + 64];
+	size_t len = 0;
+	const char *part[4] = {name, a, b, c};
+
+	for (int i = 0; i < 4; i++) {
+		if (part[i] != NULL) {
+			size_t n = strlen(part[i]);
+			assert(len + n + 2 < sizeof(w));
+			memcpy(w + len, part[i], n);
+			len += n;
+		}
+		if (i == 0)
+			w[len++] = '=';
+	}
+	w[len++] = ';';
+	word(f, w, len, true);
+}
+
+static void tag_num(struct fold *f, const char *name, int64_t v)
+{
+	char num[24], *e = num + sizeof(num);
+	uint64_t u = (uint64_t)v; /* check_params: t= and x= are not negative */
+
+	*--e = '\0';
+	do {
+		*--e = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	tag(f, name, e, NULL, NULL);
+}
+
 /*
  * write_field - the field with an empty b=, tags in the order v a c d s t x
  * h bh b; each name of the list in h= once per field of that name in the
- * section, plus once (5.4.2 over-signing).
+ * section (counts[i]), plus once (5.4.2 over-signing).
  */
-static void write_field(const struct dkim_sig_params *p, const struct hdr_index *ix,
+static void write_field(const struct dkim_sig_params *p, const size_t *counts, const size_t *nlens,
                         const unsigned char bh[DKIM_HASH_LEN], struct buf *out)
 {
 	struct fold f = {out, 0};
@@ -163,29 +191,37 @@ static void write_field(const struct dkim_sig_params *p, const struct hdr_index 
 
 	buf_puts(out, "DKIM-Signature:");
 	f.col = out->len;
-	tagf(&f, "v=1;");
-	tagf(&f, "a=%s;", dkim_alg_name(p->alg));
-	tagf(&f, "c=%s/%s;", canon_name(p->hcanon), canon_name(p->bcanon));
-	tagf(&f, "d=%s;", p->domain);
-	tagf(&f, "s=%s;", p->selector);
-	tagf(&f, "t=%" PRId64 ";", p->timestamp);
+	tag(&f, "v", "1", NULL, NULL);
+	tag(&f, "a", dkim_alg_name(p->alg), NULL, NULL);
+	tag(&f, "c", canon_name(p->hcanon), "/", canon_name(p->bcanon));
+	tag(&f, "d", p->domain, NULL, NULL);
+	tag(&f, "s", p->selector, NULL, NULL);
+	tag_num(&f, "t", p->timestamp);
 	if (p->expire != 0)
-		tagf(&f, "x=%" PRId64 ";", p->expire);
+		tag_num(&f, "x", p->expire);
 	bool first = true;
 	for (size_t i = 0; i < p->nheaders; i++) {
-		size_t times = hdr_count(ix, p->headers[i]) + 1;
+		size_t times = counts[i] + 1;
+		size_t nlen = nlens[i]; /* <= HDR_NAME_MAX: check_params */
 		for (size_t k = 0; k < times; k++) {
 			bool last = i + 1 == p->nheaders && k + 1 == times;
 			char w[HDR_NAME_MAX + 4];
-			int len = snprintf(w, sizeof(w), "%s%s%c", first ? "h=" : "", p->headers[i],
-			                   last ? ';' : ':');
-			word(&f, w, (size_t)len, first);
+			size_t len = 0;
+			/* no snprintf here: this loop runs for every name of every message */
+			if (first) {
+				memcpy(w, "h=", 2);
+				len = 2;
+			}
+			memcpy(w + len, p->headers[i], nlen);
+			len += nlen;
+			w[len++] = last ? ';' : ':';
+			word(&f, w, len, first);
 			first = false;
 		}
 	}
 	base64_encode(bh, DKIM_HASH_LEN, bh64, sizeof(bh64));
-	tagf(&f, "bh=%s;", bh64);
-	tagf(&f, "b=");
+	tag(&f, "bh", bh64, NULL, NULL);
+	word(&f, "b=", 2, true);
 }
 
 /*
@@ -256,14 +292,11 @@ static bool is_fws(char c)
 static const struct hdr_field *pick(const struct hdr_index *ix, bool *used, const char *name,
                                     size_t len)
 {
-	char z[HDR_NAME_MAX + 1];
-
 	if (len > HDR_NAME_MAX) /* no field has such a name: header.h refuses it */
 		return NULL;
-	memcpy(z, name, len);
-	z[len] = '\0';
 	for (size_t i = ix->n; i-- > 0;) {
-		if (!used[i] && hdr_name_is(ix, &ix->fields[i], z)) {
+		const struct hdr_field *f = &ix->fields[i];
+		if (!used[i] && f->name_len == len && ascii_niequal(ix->base + f->off, name, len)) {
 			used[i] = true;
 			return &ix->fields[i];
 		}
@@ -285,7 +318,13 @@ static int hash(const struct hdr_index *ix, enum dkim_canon hc, const char *h, s
 	int rc = -1;
 
 	buf_init(&c);
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	/* canonical fields are never longer than the section (plus ':' and CRLF each) */
+	size_t total = slen + 3;
+	for (size_t i = 0; i < ix->n; i++)
+		total += ix->fields[i].len + 3;
+	buf_reserve(&c, total); /* each field is picked at most once */
+	if (md == NULL || dkim_sha256() == NULL ||
+	    EVP_DigestInit_ex(md, dkim_sha256(), NULL) != 1) {
 		snprintf(err, errlen, "SHA-256 unavailable");
 		goto out;
 	}
@@ -304,11 +343,9 @@ static int hash(const struct hdr_index *ix, enum dkim_canon hc, const char *h, s
 		const struct hdr_field *f = pick(ix, used, h + a, b - a);
 		if (f == NULL)
 			continue;
-		buf_reset(&c);
 		dkim_canon_header(hc, ix->base + f->off, f->len, &c);
-		EVP_DigestUpdate(md, c.data, c.len);
 	}
-	buf_reset(&c);
+	/* everything in one buffer, hashed in one call */
 	dkim_canon_header(hc, sig, slen, &c);
 	EVP_DigestUpdate(md, c.data, c.len - 2);
 	EVP_DigestFinal_ex(md, digest, NULL);
@@ -386,8 +423,9 @@ int dkim_sig_prepare(const struct dkim_sig_params *p, const char *hdr, size_t n,
                      const unsigned char bh[DKIM_HASH_LEN], struct buf *field,
                      unsigned char digest[DKIM_HASH_LEN], char *err, size_t errlen)
 {
+	size_t counts[DKIM_SIGN_MAX_NAMES], nlens[DKIM_SIGN_MAX_NAMES];
 	struct hdr_index ix;
-	struct buf f;
+	struct buf f, c;
 	int rc = -1;
 
 	if (check_params(p, err, errlen) < 0)
@@ -397,16 +435,46 @@ int dkim_sig_prepare(const struct dkim_sig_params *p, const char *hdr, size_t n,
 		return -1;
 	}
 	buf_init(&f);
+	buf_init(&c);
+	buf_reserve(&f, 512); /* a field with the usual h= list fits: no regrowth */
 	if (hdr_count(&ix, "From") == 0) {
 		snprintf(err, errlen, "the header section has no From field");
 		goto out;
 	}
-	write_field(p, &ix, bh, &f);
-	if (digest_field(&ix, f.data, f.len, digest, err, errlen) < 0)
+	for (size_t i = 0; i < p->nheaders; i++) {
+		nlens[i] = strlen(p->headers[i]);
+		counts[i] = hdr_count(&ix, p->headers[i]);
+	}
+	write_field(p, counts, nlens, bh, &f);
+	/*
+	 * What a verifier hashes for this field (3.7, 5.4.2), without parsing
+	 * its h= back: for each name, the fields of that name from the bottom
+	 * up (the extra over-signing entry picks none), then the field itself
+	 * with its empty b= and without its CRLF. The unit tests hold the
+	 * result equal to dkim_sig_digest on the finished field.
+	 */
+	size_t total = f.len + 3;
+	for (size_t i = 0; i < ix.n; i++)
+		total += ix.fields[i].len + 3; /* canonical: never longer, plus ':' and CRLF */
+	buf_reserve(&c, total);
+	for (size_t i = 0; i < p->nheaders; i++) {
+		for (size_t k = ix.n; counts[i] > 0 && k-- > 0;) {
+			const struct hdr_field *h = &ix.fields[k];
+			if (h->name_len == nlens[i] &&
+			    ascii_niequal(ix.base + h->off, p->headers[i], nlens[i]))
+				dkim_canon_header(p->hcanon, ix.base + h->off, h->len, &c);
+		}
+	}
+	dkim_canon_header(p->hcanon, f.data, f.len, &c);
+	if (dkim_sha256() == NULL ||
+	    EVP_Digest(c.data, c.len - 2, digest, NULL, dkim_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "SHA-256 unavailable");
 		goto out;
+	}
 	buf_append(field, f.data, f.len);
 	rc = 0;
 out:
+	buf_release(&c);
 	buf_release(&f);
 	hdr_index_release(&ix);
 	return rc;

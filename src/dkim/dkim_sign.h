@@ -29,6 +29,8 @@
 #include "dkim_canon.h"
 #include "dkim_key.h"
 
+#define DKIM_SIGN_MAX_NAMES 64 /* header field names one signature may list */
+
 struct dkim_sig_params {
 	enum dkim_alg alg;
 	enum dkim_canon hcanon, bcanon; /* c=; Postern signs relaxed/relaxed */

@@ -60,7 +60,7 @@ static int value(const char *s, size_t n, size_t *pos, size_t *len, char *err, s
 
 	while (i < n && s[i] != ';') {
 		unsigned char c = (unsigned char)s[i];
-		if (fws(s, n, &i) > 0)
+		if ((is_wsp((char)c) || c == '\r') && fws(s, n, &i) > 0)
 			continue;
 		if (c < 0x20 || c == 0x7f) {
 			snprintf(err, errlen, "control character 0x%02x in a tag value", c);

@@ -16,11 +16,6 @@ size_t strlcpy_(char *dst, const char *src, size_t size)
 	return n;
 }
 
-char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-}
-
 bool ascii_iequal(const char *a, const char *b)
 {
 	while (*a && *b) {

@@ -13,7 +13,10 @@
 /* strlcpy_ - copy with truncation; returns strlen(src) like BSD strlcpy. */
 size_t strlcpy_(char *dst, const char *src, size_t size);
 
-char ascii_lower(char c);
+static inline char ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
 bool ascii_iequal(const char *a, const char *b);
 bool ascii_niequal(const char *a, const char *b, size_t n);
 /* ascii_prefix - true if s starts with prefix, ignoring ASCII case. */

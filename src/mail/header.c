@@ -74,20 +74,29 @@ bool hdr_name_is(const struct hdr_index *ix, const struct hdr_field *f, const ch
 	return strlen(name) == f->name_len && ascii_niequal(ix->base + f->off, name, f->name_len);
 }
 
+/* the length first: most names differ in it, and strlen runs once per call */
+static bool same_name(const struct hdr_index *ix, const struct hdr_field *f, const char *name,
+                      size_t len)
+{
+	return f->name_len == len && ascii_niequal(ix->base + f->off, name, len);
+}
+
 size_t hdr_count(const struct hdr_index *ix, const char *name)
 {
-	size_t c = 0;
+	size_t c = 0, len = strlen(name);
 
 	for (size_t i = 0; i < ix->n; i++)
-		if (hdr_name_is(ix, &ix->fields[i], name))
+		if (same_name(ix, &ix->fields[i], name, len))
 			c++;
 	return c;
 }
 
 const struct hdr_field *hdr_find(const struct hdr_index *ix, const char *name)
 {
+	size_t len = strlen(name);
+
 	for (size_t i = 0; i < ix->n; i++)
-		if (hdr_name_is(ix, &ix->fields[i], name))
+		if (same_name(ix, &ix->fields[i], name, len))
 			return &ix->fields[i];
 	return NULL;
 }

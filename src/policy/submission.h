@@ -99,5 +99,7 @@ const char *submission_reason(const struct submission *s);
 void submission_data_abort(struct submission *s);
 /* submission_cancel - the door is going away: a pending done() will not run. */
 void submission_cancel(struct submission *s);
+/* submission_signed_fields - the names every signature's h= lists (and over-signs) */
+const char *const *submission_signed_fields(size_t *n);
 
 #endif

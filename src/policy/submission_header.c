@@ -55,6 +55,12 @@ static const char *const signed_fields[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+const char *const *submission_signed_fields(size_t *n)
+{
+	*n = NELEM(signed_fields);
+	return signed_fields;
+}
+
 static bool is_owned(const struct hdr_index *ix, const struct hdr_field *f)
 {
 	for (size_t i = 0; i < NELEM(owned); i++)

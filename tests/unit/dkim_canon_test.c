@@ -199,6 +199,53 @@ static void test_body_generated(void **state)
 	ALL_PASSED();
 }
 
+/*
+ * lines of text with single spaces (the common case, scanned eight octets
+ * at a time) and one TAB, or two or three spaces, at every position of
+ * lines of every length up to 40: across each word boundary of the scan.
+ */
+static void test_body_sparse_wsp(void **state)
+{
+	static const char *const events[] = {"", "\t", "  ", "   ", " \t"};
+	size_t row = 0;
+
+	(void)state;
+	for (size_t len = 1; len <= 40; len++)
+		for (size_t ev = 0; ev < NELEM(events); ev++)
+			for (size_t at = 0; at <= len; at++, row++) {
+				struct buf in, out;
+				buf_init(&in);
+				buf_init(&out);
+				for (size_t k = 0; k < len; k++) {
+					if (k == at)
+						buf_puts(&in, events[ev]);
+					/* a single space after every third letter */
+					buf_putc(&in, k % 4 == 3 ? ' ' : (char)('a' + k % 26));
+				}
+				if (at == len)
+					buf_puts(&in, events[ev]);
+				buf_puts(&in, "x\r\n");
+				/* expected: runs of WSP as one SP, leading ones too (the line ends in "x") */
+				bool wsp = false;
+				for (size_t k = 0; k + 2 < in.len; k++) {
+					char c = in.data[k];
+					if (c == ' ' || c == '\t') {
+						wsp = true;
+						continue;
+					}
+					if (wsp)
+						buf_putc(&out, ' ');
+					buf_putc(&out, c);
+					wsp = false;
+				}
+				buf_puts(&out, "\r\n");
+				check_body("sparse", row, R, in.data, in.len, out.data, out.len);
+				buf_release(&in);
+				buf_release(&out);
+			}
+	ALL_PASSED();
+}
+
 /* release without final, and after final, leaks nothing and is safe */
 static void test_body_release(void **state)
 {
@@ -322,9 +369,9 @@ static void test_header_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_body_rows),    cmocka_unit_test(test_body_generated),
-	        cmocka_unit_test(test_body_release), cmocka_unit_test(test_header_rows),
-	        cmocka_unit_test(test_header_long),
+	        cmocka_unit_test(test_body_rows),       cmocka_unit_test(test_body_generated),
+	        cmocka_unit_test(test_body_sparse_wsp), cmocka_unit_test(test_body_release),
+	        cmocka_unit_test(test_header_rows),     cmocka_unit_test(test_header_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
