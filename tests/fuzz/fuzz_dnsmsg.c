@@ -1,6 +1,6 @@
 /*
  * fuzz_dnsmsg.c - libFuzzer: the DNS answer parser against arbitrary packets,
- * asked for MX, A and AAAA. The query name is read from the input's own question
+ * asked for MX, A, AAAA and TXT. The query name is read from the input's own question
  * (so the fuzzer gets past the question check), or is "example.com" when that
  * fails or the ID's second octet is 0xff. Aborts on any answer that breaks the
  * contract of dns_parse_answer().
@@ -79,8 +79,28 @@ static void check(int rc, const struct dns_answer *a, int qtype, const char *err
 	}
 }
 
+static void check_txt(int rc, const struct dns_txt *t, const char *err)
+{
+	if (rc == -1) {
+		if (err[0] == '\0' || t->n != 0)
+			abort();
+		return;
+	}
+	if (rc != 0 || t->n > DNS_MAX_RECORDS || t->rcode < 0 || t->rcode > 15)
+		abort();
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->rec[i].off + t->rec[i].len >= sizeof(t->data))
+			abort();
+		if (t->data[t->rec[i].off + t->rec[i].len] != '\0')
+			abort();
+		if (i > 0 && t->rec[i].off != t->rec[i - 1].off + t->rec[i - 1].len + 1)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct dns_txt t; /* 16 KiB: not on the stack */
 	static const int types[] = {DNS_TYPE_MX, DNS_TYPE_A, DNS_TYPE_AAAA};
 	char qname[DNS_NAME_MAX + 2];
 	struct dns_answer a;
@@ -94,5 +114,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dns_parse_answer(data, size, qname, types[i], &a, NULL, 0) != rc)
 			abort();
 	}
+	int rc = dns_parse_txt(data, size, qname, &t, err, sizeof(err));
+	check_txt(rc, &t, err);
+	if (dns_parse_txt(data, size, qname, &t, NULL, 0) != rc)
+		abort();
 	return 0;
 }

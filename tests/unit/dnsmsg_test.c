@@ -15,7 +15,7 @@
 /* ---- a small encoder ---- */
 
 struct enc {
-	unsigned char b[16384];
+	unsigned char b[65536]; /* a TCP answer can be this big */
 	size_t n;
 };
 
@@ -123,6 +123,10 @@ struct rr_spec {
 	{                                                                                          \
 		AN, o, DNS_TYPE_CNAME, 0, t, NULL, 0, 0                                            \
 	}
+#define R_TXT(o, t)                                                                                \
+	{                                                                                          \
+		AN, o, DNS_TYPE_TXT, 0, t, NULL, 0, 0                                              \
+	}
 #define R_HEX(s, o, t, h)                                                                          \
 	{                                                                                          \
 		s, o, t, 0, NULL, h, 0, 0                                                          \
@@ -149,6 +153,18 @@ static void put_rr(struct enc *e, const struct rr_spec *s)
 		assert_int_equal(inet_pton(af, s->data, a), 1);
 		for (size_t i = 0; i < (af == AF_INET ? 4u : 16u); i++)
 			put8(e, a[i]);
+	} else if (s->type == DNS_TYPE_TXT) {
+		/* character-strings separated by '|' */
+		for (const char *p = s->data;;) {
+			size_t n = strcspn(p, "|");
+			assert_true(n < 256);
+			put8(e, (unsigned)n);
+			for (size_t i = 0; i < n; i++)
+				put8(e, (unsigned char)p[i]);
+			if (p[n] == '\0')
+				break;
+			p += n + 1;
+		}
 	} else {
 		if (s->type == DNS_TYPE_MX)
 			put16(e, s->pref);
@@ -1421,6 +1437,282 @@ static void test_name_valid(void **state)
 	ALL_PASSED();
 }
 
+/* ---- TXT: DKIM keys, SPF and DMARC records ---- */
+
+/* fmt_txt - the records joined with " | ", each in quotes */
+static const char *fmt_txt(const struct dns_txt *t)
+{
+	static char buf[DNS_TXT_MAX + 8 * DNS_MAX_RECORDS];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->n; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s\"%.*s\"", i ? " | " : "",
+		                      (int)t->rec[i].len, t->data + t->rec[i].off);
+	return buf;
+}
+
+/* txt_consistent - what any answer, good or bad, must look like */
+static bool txt_consistent(int rc, const struct dns_txt *t, const char *err)
+{
+	if (rc == -1)
+		return err[0] != '\0' && t->n == 0;
+	if (rc != 0 || t->n > DNS_MAX_RECORDS)
+		return false;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->rec[i].off + t->rec[i].len >= sizeof(t->data) ||
+		    t->data[t->rec[i].off + t->rec[i].len] != '\0')
+			return false;
+	return true;
+}
+
+static int parse_txt(const unsigned char *pkt, size_t len, const char *qname, struct dns_txt *t,
+                     char *err, size_t errlen)
+{
+	unsigned char *copy = malloc(len ? len : 1); /* exact size: ASan sees over-reads */
+	int rc;
+
+	assert_non_null(copy);
+	if (len)
+		memcpy(copy, pkt, len);
+	rc = dns_parse_txt(copy, len, qname, t, err, errlen);
+	free(copy);
+	return rc;
+}
+
+static const struct row txt_rows[] = {
+        {"a DKIM key",
+         "sel._domainkey.example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_TXT("sel._domainkey.example.com",
+                "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")},
+         0,
+         0,
+         "\"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"",
+         NULL,
+         false,
+         NULL},
+        {"strings of one record are joined, nothing between them",
+         "example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_TXT("example.com", "v=spf1 ip4:192.0.2.1| ip4:192.0.2.2 |-all")},
+         0,
+         0,
+         "\"v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 -all\"",
+         NULL,
+         false,
+         NULL},
+        {"records in packet order, an empty string kept",
+         "example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_TXT("example.com", "google-site-verification=x"), R_TXT("example.com", ""),
+          R_TXT("example.com", "v=spf1 -all")},
+         0,
+         0,
+         "\"google-site-verification=x\" | \"\" | \"v=spf1 -all\"",
+         NULL,
+         false,
+         NULL},
+        {"owner names compare without case; a CNAME is followed",
+         "sel._domainkey.example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_CNAME("SEL._DomainKey.Example.COM", "sel.keys.example.net"),
+          R_TXT("sel.keys.example.net", "v=DKIM1; p=AB"),
+          R_TXT("other.example.net", "not this one")},
+         0,
+         0,
+         "\"v=DKIM1; p=AB\"",
+         NULL,
+         false,
+         NULL},
+        {"TXT of another name only",
+         "_dmarc.example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_TXT("example.com", "v=spf1 -all")},
+         0,
+         0,
+         "",
+         NULL,
+         false,
+         NULL},
+        {"NXDOMAIN",
+         "_dmarc.example.com",
+         DNS_TYPE_TXT,
+         0x8183,
+         NULL,
+         0,
+         {R_SOA("example.com")},
+         0,
+         3,
+         "",
+         NULL,
+         false,
+         NULL},
+        {"an empty string between two",
+         "example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_HEX(AN, "example.com", DNS_TYPE_TXT, "03616263 00 03646566")},
+         0,
+         0,
+         "\"abcdef\"",
+         NULL,
+         false,
+         NULL},
+        {"empty RDATA",
+         "example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_HEX(AN, "example.com", DNS_TYPE_TXT, "")},
+         -1,
+         0,
+         "",
+         NULL,
+         false,
+         "is empty"},
+        {"a string runs past RDATA",
+         "example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         0,
+         {R_HEX(AN, "example.com", DNS_TYPE_TXT, "03616263 05616263")},
+         -1,
+         0,
+         "",
+         NULL,
+         false,
+         "runs past RDATA"},
+        {"the question is another name",
+         "example.com",
+         DNS_TYPE_TXT,
+         0,
+         "example.org",
+         0,
+         {R_TXT("example.org", "v=spf1 -all")},
+         -1,
+         0,
+         "",
+         NULL,
+         false,
+         NULL},
+        {"the question is another type",
+         "example.com",
+         DNS_TYPE_TXT,
+         0,
+         NULL,
+         DNS_TYPE_MX,
+         {R_TXT("example.com", "v=spf1 -all")},
+         -1,
+         0,
+         "",
+         NULL,
+         false,
+         NULL},
+};
+
+static void test_txt(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(txt_rows); i++) {
+		const struct row *r = &txt_rows[i];
+		struct enc e;
+		struct dns_txt t;
+		char err[256];
+
+		build(&e, r);
+		int rc = parse_txt(e.b, e.n, r->qname, &t, err, sizeof(err));
+		EXPECT(rc == r->rc, "%s: rc %d, expected %d (%s)", r->what, rc, r->rc, err);
+		EXPECT(txt_consistent(rc, &t, err), "%s: inconsistent", r->what);
+		if (rc == 0) {
+			EXPECT(t.rcode == r->rcode, "%s: rcode %d", r->what, t.rcode);
+			EXPECT(strcmp(fmt_txt(&t), r->want) == 0, "%s: got %s, expected %s",
+			       r->what, fmt_txt(&t), r->want);
+			EXPECT(!t.truncated, "%s: truncated", r->what);
+		} else if (r->err) {
+			EXPECT(strstr(err, r->err) != NULL, "%s: error \"%s\" lacks \"%s\"",
+			       r->what, err, r->err);
+		}
+		if (rc != 0)
+			continue;
+		/* every cut of a good answer is refused; every octet changed stays consistent */
+		for (size_t cut = 0; cut < e.n; cut++) {
+			int c = parse_txt(e.b, cut, r->qname, &t, err, sizeof(err));
+			EXPECT(c == -1 && txt_consistent(c, &t, err), "%s cut at %zu: accepted",
+			       r->what, cut);
+		}
+		for (size_t pos = 0; pos < e.n; pos++) {
+			unsigned char orig = e.b[pos];
+			for (unsigned v = 0; v < 256; v++) {
+				e.b[pos] = (unsigned char)v;
+				int m = parse_txt(e.b, e.n, r->qname, &t, err, sizeof(err));
+				EXPECT(txt_consistent(m, &t, err), "%s: octet %zu = 0x%02x",
+				       r->what, pos, v);
+			}
+			e.b[pos] = orig;
+		}
+	}
+	ALL_PASSED();
+}
+
+/* test_txt_limits - past DNS_MAX_RECORDS records or DNS_TXT_MAX octets: kept in order, truncated */
+static void test_txt_limits(void **state)
+{
+	struct enc e;
+	struct dns_txt t;
+	char err[256], text[256];
+
+	(void)state;
+	/* 40 records: the first 32 kept */
+	header(&e, 40, 0, "example.com", DNS_TYPE_TXT);
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(text, sizeof(text), "record %u", i);
+		struct rr_spec rr = R_TXT("example.com", text);
+		put_rr(&e, &rr);
+	}
+	assert_int_equal(parse_txt(e.b, e.n, "example.com", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.n, DNS_MAX_RECORDS);
+	assert_true(t.truncated);
+	assert_string_equal(t.data + t.rec[31].off, "record 31");
+	/* 20 records of 1,000 octets: 16 fit in DNS_TXT_MAX, with their NULs */
+	static struct enc big;
+	header(&big, 20, 0, "example.com", DNS_TYPE_TXT);
+	char four[4 * 251 + 1];
+	memset(four, 'k', sizeof(four) - 1);
+	four[sizeof(four) - 1] = '\0';
+	for (size_t k = 250; k < sizeof(four) - 1; k += 251)
+		four[k] = '|'; /* four strings of 250 octets */
+	for (unsigned i = 0; i < 20; i++) {
+		struct rr_spec rr = R_TXT("example.com", four);
+		put_rr(&big, &rr);
+	}
+	assert_int_equal(parse_txt(big.b, big.n, "example.com", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.n, DNS_TXT_MAX / 1001);
+	assert_true(t.truncated);
+	assert_int_equal(t.rec[t.n - 1].len, 1000);
+	assert_true(txt_consistent(0, &t, err));
+	ALL_PASSED();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1429,7 +1721,8 @@ int main(void)
 	        cmocka_unit_test(test_mutation),    cmocka_unit_test(test_mx_limit),
 	        cmocka_unit_test(test_cname_links), cmocka_unit_test(test_pointer_jumps),
 	        cmocka_unit_test(test_long_names),  cmocka_unit_test(test_err_buffer),
-	        cmocka_unit_test(test_name_valid),
+	        cmocka_unit_test(test_name_valid),  cmocka_unit_test(test_txt),
+	        cmocka_unit_test(test_txt_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
