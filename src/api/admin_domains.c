@@ -180,9 +180,9 @@ static void rotate(struct api *a, struct evhttp_request *req, struct domain *d)
 		if (d->keys[i]->state == KEY_PENDING) {
 			http_error(req, 409, "rotation_pending",
 			           "key %s is still pending: publish its record and run \"domain "
-			           "check "
-			           "%s\" (or --force) before rotating again",
-			           d->keys[i]->selector, d->name);
+			           "check %s\" (\"domain check %s --force\" activates it "
+			           "unchecked) before rotating again",
+			           d->keys[i]->selector, d->name, d->name);
 			return;
 		}
 	log_info("admin domain rotate name=%s force=%s", d->name, force ? "yes" : "no");

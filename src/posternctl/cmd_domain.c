@@ -177,7 +177,9 @@ static int rotate(const struct ctl *c, int argc, char **argv)
 		       force ? "active now; the old keys are retiring"
 		             : "pending: publish its records, then run domain check");
 		print_keys(d);
-		printf("\nDNS records (keep the old keys' records until the date shown):\n");
+		printf("\nDNS records (keep the old keys' records: once replaced, \"domain show "
+		       "%s\" gives the date they can go):\n",
+		       jstr(d, "name"));
 		print_records(d);
 	}
 	json_decref(out);
