@@ -95,12 +95,21 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		snprintf(err, errlen, "path too long");
 		return -1;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/*
+	 * A new file of our own, with exactly mode: a left-over tmp file (or a
+	 * link planted in its place) is removed, never written through or
+	 * allowed to keep its own permissions.
+	 */
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "unlink %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		snprintf(err, errlen, "open %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		snprintf(err, errlen, "write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);

@@ -22,8 +22,10 @@ int fsync_dir(const char *path);
 int mkdir_p(const char *path, mode_t mode, char *err, size_t errlen);
 
 /*
- * file_write_atomic - replace path with data: write path.tmp, fsync, rename,
- * fsync the directory. On -1, path is unchanged and err names the step.
+ * file_write_atomic - replace path with data: write a new path.tmp with
+ * exactly mode (not masked; a stale tmp file or link is removed first),
+ * fsync, rename, fsync the directory. On -1, path is unchanged and err
+ * names the step.
  */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
                       size_t errlen);

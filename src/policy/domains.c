@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,7 +54,14 @@ void dom_key_ref(struct dom_key *k)
 
 void dom_key_unref(struct dom_key *k)
 {
-	if (k == NULL || --k->refs > 0)
+	if (k == NULL)
+		return;
+	if (--k->refs == 1 && k->state == KEY_RETIRED) {
+		/* the last job that held it is done: only the domain's reference is left */
+		dkim_key_free(k->key);
+		k->key = NULL;
+	}
+	if (k->refs > 0)
 		return;
 	dkim_key_free(k->key);
 	free(k->pub);
@@ -86,6 +94,12 @@ static int load_private(const struct domains *reg, const struct domain *d, struc
 
 	if (key_path(reg, d->name, k->selector, path, sizeof(path)) < 0) {
 		snprintf(err, errlen, "key path too long");
+		return -1;
+	}
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%.300s is open to others (mode %03o): chmod 600 it", path,
+		         (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
 	if (file_read(path, PEM_MAX, &pem, &len, err, errlen) < 0)
@@ -233,18 +247,26 @@ struct domain **domains_list(struct domains *reg, size_t *n)
 }
 
 /* the active keys of d that can sign, one per algorithm */
+/*
+ * active_keys - the newest active key of each algorithm into out (NULL where
+ * none); how many algorithms have one. A key without its private key counts
+ * (it should sign, and cannot).
+ */
 static size_t active_keys(const struct domain *d, struct dom_key *out[DOMAINS_MAX_SIGNERS])
 {
 	size_t n = 0;
 
-	for (int a = 0; a < 2; a++)
+	for (int a = 0; a < 2; a++) {
+		out[a] = NULL;
 		for (size_t i = d->nkeys; i-- > 0;) {
 			struct dom_key *k = d->keys[i];
-			if (k->alg == both[a] && k->state == KEY_ACTIVE && k->key != NULL) {
-				out[n++] = k;
+			if (k->alg == both[a] && k->state == KEY_ACTIVE) {
+				out[a] = k;
+				n++;
 				break;
 			}
 		}
+	}
 	return n;
 }
 
@@ -260,11 +282,30 @@ int domains_signing_keys(struct domains *reg, const char *from_domain, const str
 		struct domain *d = htab_get(reg->by_name, p);
 		if (d == NULL || (p != from_domain && !d->subdomains))
 			continue;
-		*n = active_keys(d, keys);
-		if (*n == 0)
+		if (active_keys(d, keys) == 0)
 			continue;
-		for (size_t i = 0; i < *n; i++)
-			dom_key_ref(keys[i]);
+		for (int a = 0; a < 2; a++) {
+			if (keys[a] == NULL) {
+				snprintf(why, whylen,
+				         "domain %s has no active %s key yet: publish its DNS "
+				         "records "
+				         "and run \"posternctl domain check %s\"",
+				         d->name, dkim_alg_name(both[a]), d->name);
+				return -2;
+			}
+			if (keys[a]->key == NULL) {
+				snprintf(
+				        why, whylen,
+				        "the %s key %s of domain %s has no usable private key file "
+				        "(see \"posternctl domain show %s\" and the log)",
+				        dkim_alg_name(both[a]), keys[a]->selector, d->name,
+				        d->name);
+				return -2;
+			}
+		}
+		for (int a = 0; a < 2; a++)
+			dom_key_ref(keys[a]);
+		*n = 2;
 		*dp = d;
 		return 0;
 	}
@@ -289,6 +330,7 @@ struct genjob {
 	char name[STORE_DOMAIN_MAX + 1];
 	bool add, subdomains, force;
 	char *pem[2];
+	bool written[2]; /* key files this job wrote: the only ones it may remove */
 	int r;
 	char err[512];
 	domains_done_fn done;
@@ -311,9 +353,12 @@ static bool selector_taken(const struct domain *d, const char *sel)
 	return false;
 }
 
-/* "<prefix>-20261123-rsa", then "<prefix>-20261123b-rsa", ... */
-static void make_selector(const struct domains *reg, const struct domain *d, enum dkim_alg alg,
-                          char *dst, size_t n)
+/*
+ * "<prefix>-20261123-rsa", then "<prefix>-20261123b-rsa", ... "z": -1 when
+ * the day's 26 selectors are all taken (retired keys keep theirs).
+ */
+static int make_selector(const struct domains *reg, const struct domain *d, enum dkim_alg alg,
+                         char *dst, size_t n)
 {
 	char day[16];
 	time_t now = time(NULL);
@@ -325,6 +370,23 @@ static void make_selector(const struct domains *reg, const struct domain *d, enu
 	snprintf(dst, n, "%s-%s-%s", reg->prefix, day, kind);
 	for (char c = 'b'; selector_taken(d, dst) && c <= 'z'; c++)
 		snprintf(dst, n, "%s-%s%c-%s", reg->prefix, day, c, kind);
+	return selector_taken(d, dst) ? -1 : 0;
+}
+
+/* owner_only - a directory of ours that others could enter is closed to them */
+static int owner_only(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid == geteuid() && (st.st_mode & 077) != 0 && chmod(dir, 0700) < 0) {
+		snprintf(err, errlen, "chmod %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int write_key(const struct domains *reg, const char *domain, const char *selector,
@@ -335,8 +397,15 @@ static int write_key(const struct domains *reg, const char *domain, const char *
 	if (key_path(reg, domain, NULL, path, sizeof(path)) < 0 ||
 	    mkdir_p(path, 0700, err, errlen) < 0)
 		return -1;
+	if (owner_only(reg->key_dir, err, errlen) < 0 || owner_only(path, err, errlen) < 0)
+		return -1;
 	if (key_path(reg, domain, selector, path, sizeof(path)) < 0) {
 		snprintf(err, errlen, "key path too long");
+		return -1;
+	}
+	struct stat st;
+	if (lstat(path, &st) == 0) { /* never replace a key: it may be signing */
+		snprintf(err, errlen, "key file %.300s exists; not overwritten", path);
 		return -1;
 	}
 	return file_write_atomic(path, pem, strlen(pem), 0600, err, errlen);
@@ -405,7 +474,12 @@ static int new_keys(struct genjob *j, struct domain *d, struct dom_key *out[2])
 		k->state = KEY_PENDING;
 		k->created_at = now;
 		out[a] = k;
-		make_selector(j->reg, d, both[a], k->selector, sizeof(k->selector));
+		if (make_selector(j->reg, d, both[a], k->selector, sizeof(k->selector)) < 0) {
+			snprintf(j->err, sizeof(j->err),
+			         "no selector left for today (%s): rotate again tomorrow",
+			         k->selector);
+			return -1;
+		}
 		if (a == 1 && strcmp(k->selector, out[0]->selector) == 0)
 			return -1; /* cannot happen: the kinds differ */
 		k->key = dkim_key_load(j->pem[a], strlen(j->pem[a]), both[a], j->err,
@@ -418,6 +492,7 @@ static int new_keys(struct genjob *j, struct domain *d, struct dom_key *out[2])
 		k->pub = xstrdup(pub);
 		if (write_key(j->reg, j->name, k->selector, j->pem[a], j->err, sizeof(j->err)) < 0)
 			return -1;
+		j->written[a] = true;
 	}
 	return 0;
 }
@@ -495,6 +570,15 @@ static void gen_done(void *arg)
 	} else if (r == 0 && !j->add && d == NULL) {
 		snprintf(j->err, sizeof(j->err), "domain %s was removed meanwhile", j->name);
 		r = STORE_NOTFOUND;
+	} else if (r == 0 && !j->add) {
+		/* two rotations asked at once: the first one's keys are pending now */
+		for (size_t i = 0; i < d->nkeys && r == 0; i++)
+			if (d->keys[i]->state == KEY_PENDING) {
+				snprintf(j->err, sizeof(j->err),
+				         "key %s is still pending: a rotation is under way",
+				         d->keys[i]->selector);
+				r = STORE_EXISTS;
+			}
 	}
 	if (r == 0 && j->add) {
 		fresh = true;
@@ -523,7 +607,8 @@ static void gen_done(void *arg)
 	if (r != 0) {
 		for (int a = 0; a < 2; a++)
 			if (k[a]) {
-				remove_key_file(reg, j->name, k[a]->selector);
+				if (j->written[a])
+					remove_key_file(reg, j->name, k[a]->selector);
 				dom_key_unref(k[a]);
 			}
 		if (fresh)

@@ -81,9 +81,12 @@ void dom_key_unref(struct dom_key *k);
 /*
  * domains_signing_keys - the domain whose keys sign mail From: from_domain
  * (that domain, or the nearest parent registered with subdomains), and its
- * active keys (up to one per algorithm), each referenced: the caller unrefs
- * them. 0, or -1 with why (an English sentence naming the domain that needs
- * a key).
+ * two active keys (RSA-SHA256 and Ed25519-SHA256), each referenced: the
+ * caller unrefs them. 0; -1 with why (an English sentence naming the domain
+ * that needs a key) if no domain has an active key; -2 with why if the
+ * signing domain lacks a usable active key of one algorithm (a key file
+ * unreadable, one record not yet checked): a message is signed twice or
+ * not at all.
  */
 int domains_signing_keys(struct domains *reg, const char *from_domain, const struct domain **d,
                          struct dom_key *keys[DOMAINS_MAX_SIGNERS], size_t *n, char *why,

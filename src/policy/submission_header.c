@@ -156,9 +156,11 @@ static void check_from(struct submission *s, const struct hdr_index *ix)
 		return;
 	}
 	const struct domain *d;
-	if (domains_signing_keys(s->env_->domains, from.domain, &d, s->keys, &s->nkeys, why,
-	                         sizeof(why)) < 0) {
-		sub_refuse(s, RPL_NO_SIGNING_KEY, why);
+	int kr = domains_signing_keys(s->env_->domains, from.domain, &d, s->keys, &s->nkeys, why,
+	                              sizeof(why));
+	if (kr < 0) {
+		/* no key at all is the sender's to fix; a broken key the operator's: retry */
+		sub_refuse(s, kr == -1 ? RPL_NO_SIGNING_KEY : RPL_SIGN_FAILED, why);
 		return;
 	}
 	strlcpy_(s->sign_domain, d->name, sizeof(s->sign_domain));

@@ -279,6 +279,46 @@ def test_keys_are_private_files_and_survive_a_restart(dk):
     assert_verifies(e, raw)
 
 
+def test_key_files_open_to_others_are_refused_and_never_overwritten(dk):
+    e = dk()
+    r = e.relay
+    keydir = r.state / "keys" / "example.com"
+    rsa = next(f for f in keydir.iterdir() if f.name.endswith("-rsa.pem"))
+    r.stop()
+    os.chmod(rsa, 0o644)
+    r.start()
+    # the key is shown unusable, the log says why, and its mail waits (451: the operator
+    # fixes the file), never sent with one signature or none
+    assert "is open to others (mode 644): chmod 600 it" in r.log()
+    assert "UNREADABLE" in r.ctl("domain", "show", "example.com").stdout
+    with pytest.raises(smtplib.SMTPDataError) as ex:
+        e.send(["user@example.net"], msg=message())
+    assert ex.value.smtp_code == 451, ex.value
+    assert ex.value.smtp_error.startswith(b"4.3.0 the rsa-sha256 key "), ex.value
+    assert b"no usable private key file" in ex.value.smtp_error
+    r.stop()
+    os.chmod(rsa, 0o600)
+    # a directory opened to others is closed again when keys are written
+    os.chmod(keydir, 0o755)
+    r.start()
+    assert_verifies(e, deliver(e, message()))
+    # the day's 26 selectors: 25 rotations after the add, then a clear refusal,
+    # and the active keys' files are left alone
+    for _ in range(25):
+        r.ctl("domain", "rotate", "example.com", "--force", check=True)
+    assert stat.S_IMODE(os.stat(keydir).st_mode) == 0o700
+    active = {f.name: f.read_bytes() for f in keydir.iterdir()}
+    out = r.ctl("domain", "rotate", "example.com", "--force")
+    assert out.returncode == 1 and "no selector left for today" in out.stderr, out.stderr
+    assert {f.name: f.read_bytes() for f in keydir.iterdir()} == active
+    keys = r.ctl_json("domain", "show", "example.com")["domain"]["keys"]
+    assert sum(k["state"] == "active" and k["usable"] for k in keys) == 2
+    r.stop()
+    r.start()
+    keys = r.ctl_json("domain", "show", "example.com")["domain"]["keys"]
+    assert sum(k["state"] == "active" and k["usable"] for k in keys) == 2
+
+
 def test_remove_domain_refuses_its_mail(dk):
     e = dk()
     r = e.relay
