@@ -7,10 +7,17 @@
  * Two passes over the value: a pre-scan that classifies the top level
  * (groups, lists, where the angle-addr starts), then a recursive-descent
  * parse that checks every octet. Encoded words are decoded by a streaming
- * state machine (struct ew), so nothing is buffered but a base64 quantum.
+ * state machine (struct ew). What a word decodes to is checked as the
+ * characters a reader will show: UTF-8 and US-ASCII octet by octet as they
+ * come; any other charset (where '@' may be a trail octet of another
+ * character, or a look-alike '@' has no UTF-8 form) is converted to UTF-8
+ * with iconv when the word ends, and the result is checked. A charset iconv
+ * does not know is refused.
  */
 #include "mailbox.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,15 +42,20 @@ enum ew_state { EW_NONE, EW_EQ, EW_CHARSET, EW_ENC, EW_ENC_END, EW_TEXT, EW_CLOS
  */
 struct ew {
 	enum ew_state st;
-	char enc;                 /* 'b' or 'q' */
-	char cs[CHARSET_MAX + 1]; /* the charset, lower-cased letters and digits only */
-	size_t cslen;             /* octets of the charset as written */
-	char grp[4];              /* B: the quantum being collected */
-	size_t ngrp;              /* B: octets in grp */
-	bool padded;              /* B: a quantum ended in '=': nothing may follow */
-	int qhex;                 /* Q: hex digits still due after '=' */
-	unsigned char qval;       /* Q: their value so far */
-	unsigned char win[3];     /* the last decoded octets: a reader joins adjacent words */
+	char enc;                      /* 'b' or 'q' */
+	char cs[CHARSET_MAX + 1];      /* the charset, lower-cased letters and digits only */
+	char csraw[CHARSET_MAX + 1];   /* the charset as written, for iconv (no language) */
+	size_t cslen;                  /* octets of the charset as written */
+	bool cslang;                   /* RFC 2231 "*language" after the charset */
+	bool convert;                  /* not UTF-8 or US-ASCII: checked after iconv */
+	unsigned char text[VALUE_MAX]; /* convert: the word's octets, decoded */
+	size_t ntext;
+	char grp[4];          /* B: the quantum being collected */
+	size_t ngrp;          /* B: octets in grp */
+	bool padded;          /* B: a quantum ended in '=': nothing may follow */
+	int qhex;             /* Q: hex digits still due after '=' */
+	unsigned char qval;   /* Q: their value so far */
+	unsigned char win[3]; /* the last decoded octets: a reader joins adjacent words */
 };
 
 struct cur {
@@ -190,8 +202,8 @@ static int prescan(struct cur *c, size_t *lt)
 	return 0;
 }
 
-/* decoded - one octet an encoded word decodes to: what a reader will show */
-static int decoded(struct cur *c, struct ew *w, unsigned char o)
+/* shown - one octet (UTF-8) of what a reader will show of an encoded word */
+static int shown(struct cur *c, struct ew *w, unsigned char o)
 {
 	const char *r = NULL;
 
@@ -212,6 +224,44 @@ static int decoded(struct cur *c, struct ew *w, unsigned char o)
 	if (r == NULL && utf8_seq_len(w->win, 3) == 3)
 		r = sneaky(w->win, 3);
 	return r ? fail(c, r) : 0;
+}
+
+/* decoded - one octet an encoded word decodes to, in the word's charset */
+static int decoded(struct cur *c, struct ew *w, unsigned char o)
+{
+	if (!w->convert)
+		return shown(c, w, o);
+	if (w->ntext == sizeof(w->text)) /* cannot happen: decoding never grows the text */
+		return fail(c, "over-long encoded word");
+	w->text[w->ntext++] = o;
+	return 0;
+}
+
+/* ew_convert - the word is complete: its text in UTF-8, checked as shown */
+static int ew_convert(struct cur *c, struct ew *w)
+{
+	iconv_t cd = iconv_open("UTF-8", w->csraw);
+	char *in = (char *)w->text, out[256];
+	size_t inleft = w->ntext;
+	int r = 0;
+
+	if (cd == (iconv_t)-1)
+		return fail(c, "encoded word in an unknown charset");
+	while (r == 0) {
+		char *o = out;
+		size_t oleft = sizeof(out);
+		size_t k = inleft > 0 ? iconv(cd, &in, &inleft, &o, &oleft)
+		                      : iconv(cd, NULL, NULL, &o, &oleft); /* shift back */
+		bool more = k == (size_t)-1 && errno == E2BIG;
+		if (k == (size_t)-1 && !more)
+			r = fail(c, "encoded word that does not decode in its charset");
+		for (char *p = out; r == 0 && p < o; p++)
+			r = shown(c, w, (unsigned char)*p);
+		if (!more && inleft == 0 && k != (size_t)-1 && o == out)
+			break;
+	}
+	iconv_close(cd);
+	return r;
 }
 
 static bool b64char(unsigned char o)
@@ -284,6 +334,13 @@ static int ew_charset(struct cur *c, struct ew *w)
 	/* UTF-7 writes '@' as "+AEA-": a reader decoding it would see what we cannot */
 	if (strstr(w->cs, "utf7") != NULL)
 		return fail(c, "UTF-7 encoded word");
+	/* no byte order mark in a word that short: readers guess the order differently */
+	if (strncmp(w->cs, "utf16", 5) == 0 || strncmp(w->cs, "utf32", 5) == 0 ||
+	    strncmp(w->cs, "ucs", 3) == 0 || strncmp(w->cs, "unicode", 7) == 0)
+		return fail(c, "UTF-16 or UTF-32 encoded word");
+	w->convert = strcmp(w->cs, "utf8") != 0 && strcmp(w->cs, "usascii") != 0 &&
+	             strcmp(w->cs, "ascii") != 0;
+	w->ntext = 0;
 	w->st = EW_ENC;
 	return 0;
 }
@@ -306,6 +363,8 @@ static int ew_feed(struct cur *c, struct ew *w, unsigned char o)
 		if (o == '?') {
 			w->st = EW_CHARSET;
 			memset(w->cs, 0, sizeof(w->cs));
+			memset(w->csraw, 0, sizeof(w->csraw));
+			w->cslang = false;
 			w->cslen = w->ngrp = 0;
 			w->padded = false;
 			w->qhex = 0;
@@ -319,9 +378,12 @@ static int ew_feed(struct cur *c, struct ew *w, unsigned char o)
 			return ew_charset(c, w);
 		if (o <= 0x20 || o >= 0x7f)
 			return fail(c, "malformed encoded word");
+		w->cslang = w->cslang || o == '*';
 		if (((o >= 'a' && o <= 'z') || (o >= 'A' && o <= 'Z') || (o >= '0' && o <= '9')) &&
-		    strlen(w->cs) < CHARSET_MAX)
+		    !w->cslang && strlen(w->cs) < CHARSET_MAX)
 			w->cs[strlen(w->cs)] = ascii_lower((char)o);
+		if (!w->cslang && w->cslen < CHARSET_MAX)
+			w->csraw[w->cslen] = (char)o;
 		w->cslen++;
 		return 0;
 	case EW_ENC:
@@ -343,7 +405,7 @@ static int ew_feed(struct cur *c, struct ew *w, unsigned char o)
 		if (w->qhex != 0)
 			return fail(c, "bad hex escape in an encoded word");
 		w->st = EW_CLOSE;
-		return 0;
+		return w->convert ? ew_convert(c, w) : 0;
 	case EW_CLOSE:
 		if (o != '=')
 			return fail(c, "malformed encoded word");

@@ -91,6 +91,12 @@ FROM_CASES = [
                                      "?= <news@example.com>"), "From: field"),
     ("bounce@example.com", with_from("=?utf-8?q?ceo=40example.com?= <news@example.com>"),
      "From: field"),
+    # a full-width '@' spelled in Shift_JIS and in ISO-2022-JP: caught once decoded
+    ("bounce@example.com", with_from("ceo=?shift_jis?b?gZc=?=example.com <news@example.com>"),
+     "From: field"),
+    ("bounce@example.com", with_from("=?iso-2022-jp?b?GyRCIXcbKEI=?= <news@example.com>"),
+     "From: field"),
+    ("bounce@example.com", with_from("=?utf-16be?b?/yA=?= <news@example.com>"), "From: field"),
     ("bounce@example.com", with_from("<@relay.example:news@example.com>"), "From: field"),
     ("bounce@example.com", with_from("news@[192.0.2.1]"), "From: field"),
     ("bounce@example.com", with_from("=?utf-8?b?bmV3cw==?=@example.com"), "From: field"),
@@ -119,8 +125,13 @@ def test_approved_pairs_and_patterns_are_accepted(idrelay):
                message(headers={"From": '"News" <news@example.com>'}))
     s.sendmail("invoices@billing.example.com", ["user@example.org"],
                message(headers={"From": "Billing <INVOICES@Billing.Example.com>"}))
+    # a Japanese display name in ISO-2022-JP (ESC octets) and in Shift_JIS ('@' trail octet)
+    s.sendmail("bounce@example.com", ["user@example.org"],
+               message(headers={"From": "=?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <news@example.com>"}))
+    s.sendmail("bounce@example.com", ["user@example.org"],
+               message(headers={"From": "=?shift_jis?b?g0CDQA==?= <news@example.com>"}))
     s.quit()
-    relay.wait_captured(2)
+    relay.wait_captured(4)
 
 
 def test_a_source_without_identities_sends_as_nobody(relay):
@@ -176,7 +187,9 @@ def test_identity_cli(relay):
         r = relay.ctl("source", "allow", "app", bad)
         assert r.returncode == 1, bad
         assert "pattern" in r.stderr, r.stderr
-    assert relay.ctl("source", "allow", "app", "<>").returncode == 1  # needs a From pattern
+    r = relay.ctl("source", "allow", "app", "<>")  # needs a From pattern: the client's mistake
+    assert r.returncode == 1 and "needs a From: pattern" in r.stderr, r.stderr
+    assert "(invalid_identity)" in r.stderr, r.stderr
     assert relay.ctl("source", "allow", "app", "<>", "*@example.com").returncode == 0
     assert relay.ctl("source", "allow", "app", "example.com", "--remove").returncode == 0
     assert relay.ctl("source", "allow", "app", "example.com", "--remove").returncode == 1

@@ -217,8 +217,21 @@ static const struct row rows[] = {
         NO("=?utf-8?q?ceo=40example=2Ecom?= <attacker@example.net>", AT_EW),
         NO("=?utf-8?q?ceo=40example.com?= <attacker@example.net>", AT_EW),
         NO("=?iso-8859-1?q?ceo=40x?= <attacker@example.net>", AT_EW),
-        NO("=?x-unknown?q?=40?= <attacker@example.net>", AT_EW), /* any charset */
-        NO("=?utf-16?b?AEA=?= <attacker@example.net>", CTRL_EW), /* its NUL goes first */
+        NO("=?x-unknown?q?=40?= <attacker@example.net>", "encoded word in an unknown charset"),
+        NO("=?utf-16?b?AEA=?= <attacker@example.net>", "UTF-16 or UTF-32 encoded word"),
+        NO("=?UTF-16BE?b?/yA=?= <attacker@example.net>", "UTF-16 or UTF-32 encoded word"),
+        NO("=?utf-32le?b?QAAAAA==?= <attacker@example.net>", "UTF-16 or UTF-32 encoded word"),
+        /* other charsets are checked as the characters a reader shows, after iconv */
+        NO("=?windows-1252?q?ceo=40x?= <attacker@example.net>", AT_EW),
+        NO("=?koi8-r?q?=3C?= <attacker@example.net>", ANGLE_EW),
+        NO("=?iso-8859-1?q?=85?= <a@example.com>", UCTRL), /* NEL, a C1 control */
+        /* a full-width '@' has no UTF-8 octets in these: only decoding shows it */
+        NO("=?shift_jis?b?gZc=?= <attacker@example.net>", LOOKALIKE),
+        NO("=?iso-2022-jp?b?GyRCIXcbKEI=?= <attacker@example.net>", LOOKALIKE),
+        NO("=?gbk?b?o8A=?= <attacker@example.net>", LOOKALIKE),
+        NO("=?euc-kr?b?o8A=?= <attacker@example.net>", LOOKALIKE),
+        NO("=?shift_jis?b?gQ==?= <a@example.com>",
+           "encoded word that does not decode in its charset"),
         NO("\"=?utf-8?b?Y2VvQGV4YW1wbGUuY29t?=\" <attacker@example.net>", AT_EW),
         NO("(=?utf-8?b?Y2VvQGV4YW1wbGUuY29t?=) <attacker@example.net>", AT_EW),
         NO("<attacker@example.net> (=?utf-8?q?ceo=40x?=)", AT_EW),
@@ -236,6 +249,15 @@ static const struct row rows[] = {
         NO("=?utf-8?q?=EF?= =?utf-8?q?=BC=A0?= <attacker@example.net>", LOOKALIKE),
         NO("=?utf-8?q?=E2=80=AEmoc.elpmaxe?= <attacker@example.net>", UCTRL),
         NO("=?utf-8?q?=C2=85?= <a@example.com>", UCTRL),
+
+        /* names in national charsets are fine: ESC of ISO-2022-JP, '@' as a trail octet */
+        OK("=?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <yamada@example.jp>", "yamada@example.jp"),
+        OK("=?shift_jis?b?g0CDQA==?= <a@example.jp>", "a@example.jp"),
+        OK("=?big5?b?pEA=?= <a@example.tw>", "a@example.tw"),
+        OK("=?iso-8859-1?q?J=F6rg?= <joerg@example.de>", "joerg@example.de"),
+        OK("=?windows-1252?q?=80_Billing?= <billing@example.com>", "billing@example.com"),
+        OK("=?utf-8*en?q?Billing?= <billing@example.com>", "billing@example.com"),
+        OK("=?iso-8859-1*de?q?J=F6rg?= <joerg@example.de>", "joerg@example.de"),
 
         /* encoded words that cannot be decoded, or hardly can: refused */
         NO("=?utf-8?x?abc?= <a@example.com>", BAD_ENC),
