@@ -4,9 +4,12 @@
  * submission path, indexed again here); the signature field is ours when
  * signing, a stranger's when dkim_sig_digest recomputes one.
  *
- * Signing hashes its own field exactly as a verifier will: the field is
- * written, then parsed back (h=, c=, b=) by the code dkim_sig_digest uses,
- * so what is signed is what a verifier reads, not what we meant to write.
+ * Signing hashes the selected fields and its own field directly from the
+ * header index (a verifier's bottom-up selection, 5.4.2, without parsing
+ * h= back: that costs as much as the hash). The unit tests hold the result
+ * equal to dkim_sig_digest, the verifier's path, on every selection case,
+ * and the integration tests verify every signed message with dkimpy and
+ * Mail::DKIM.
  */
 #include "dkim_sign.h"
 

@@ -442,7 +442,7 @@ static int rule_patterns(const char *envelope, const char *header_from, struct s
 			snprintf(err, errlen,
 			         "the null sender <> needs a From: pattern (a From: is never "
 			         "empty)");
-			return -1;
+			return SOURCES_INVALID;
 		}
 		header_from = i->envelope;
 	}

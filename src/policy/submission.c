@@ -84,6 +84,7 @@ static void clear_content(struct submission *s)
 	s->msg = NULL;
 	drop_content(s);
 	s->hdr_scan = 0;
+	s->hdr_seen = 0;
 	s->size = 0;
 	s->fail = RPL_OK;
 	s->phase = PH_IDLE;
@@ -221,10 +222,14 @@ static void scan_header(struct submission *s)
 {
 	while (s->phase == PH_HEADER && s->fail == RPL_OK) {
 		const char *line = s->hdr.data + s->hdr_scan;
-		size_t left = s->hdr.len - s->hdr_scan;
-		const char *nl = memchr(line, '\n', left);
-		if (nl == NULL)
+		/* a long line arriving in many chunks is searched once, not once per chunk */
+		size_t from = s->hdr_seen > s->hdr_scan && s->hdr_seen <= s->hdr.len ? s->hdr_seen
+		                                                                     : s->hdr_scan;
+		const char *nl = memchr(s->hdr.data + from, '\n', s->hdr.len - from);
+		if (nl == NULL) {
+			s->hdr_seen = s->hdr.len;
 			break;
+		}
 		size_t llen = (size_t)(nl - line) + 1, nlen;
 		enum hdr_line kind = hdr_classify(line, llen, &nlen);
 		if (kind == HDR_LINE_CONT && s->hdr_scan == 0)
@@ -241,7 +246,7 @@ static void scan_header(struct submission *s)
 		buf_append(&rest, s->hdr.data + body_from, s->hdr.len - body_from);
 		sub_finish_header(s, end);
 		buf_release(&s->hdr);
-		s->hdr_scan = 0;
+		s->hdr_scan = s->hdr_seen = 0;
 		if (s->fail == RPL_OK && rest.len > 0)
 			sub_convert(s, rest.data, rest.len);
 		buf_release(&rest);

@@ -37,6 +37,7 @@ struct submission {
 	struct buf received; /* the Received field for this message */
 	struct buf hdr;      /* header section as received, until it ends */
 	size_t hdr_scan;     /* first line of hdr not yet classified */
+	size_t hdr_seen;     /* hdr searched for a line end up to here */
 	struct buf body;     /* body octets not yet written as a record */
 	uint64_t size;
 	enum reply fail;  /* RPL_OK, or the first reason to refuse */

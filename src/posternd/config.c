@@ -590,6 +590,17 @@ static int cross_check(const struct config *c, const char *path, char *err, size
 		         path);
 		return -1;
 	}
+	/* a selector is a DNS label (RFC 6376 3.1) and a file name under key_dir */
+	const char *sp = c->dkim_selector_prefix;
+	size_t splen = strlen(sp);
+	if (splen == 0 || strspn(sp, "abcdefghijklmnopqrstuvwxyz0123456789-") != splen ||
+	    sp[0] == '-' || sp[splen - 1] == '-') {
+		snprintf(err, errlen,
+		         "%s: [dkim] selector_prefix: %s: lower-case letters, digits and inner "
+		         "hyphens only (it starts a DNS label)",
+		         path, sp);
+		return -1;
+	}
 	if ((c->smarthost_user[0] == '\0') != (c->smarthost_password_file[0] == '\0')) {
 		snprintf(err, errlen,
 		         "%s: [delivery] smarthost_user, smarthost_password_file: give "

@@ -243,6 +243,12 @@ static const struct row rows[] = {
         BAD(H "[spool]\ncommit_threads = 0\n", 4, "[spool] commit_threads", "out of range"),
         BAD(H "[delivery]\ndestination_concurrency = 1001\n", 4,
             "[delivery] destination_concurrency", "out of range"),
+        /* a selector prefix starts a DNS label and names key files */
+        GOOD(H "[dkim]\nselector_prefix = mail-2\n", NULL),
+        BAD(H "[dkim]\nselector_prefix = mail_key\n", 0, "[dkim] selector_prefix", "mail_key"),
+        BAD(H "[dkim]\nselector_prefix = ../x\n", 0, "[dkim] selector_prefix"),
+        BAD(H "[dkim]\nselector_prefix = Mail\n", 0, "[dkim] selector_prefix"),
+        BAD(H "[dkim]\nselector_prefix = -a\n", 0, "[dkim] selector_prefix"),
 
         /* required, twice, no listener */
         BAD("[smtp]\nmax_errors = 5\n", 0, "[server] hostname", "required"),
