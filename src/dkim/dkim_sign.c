@@ -311,26 +311,43 @@ static const struct hdr_field *pick(const struct hdr_index *ix, bool *used, cons
  * hash - 3.7: the selected fields canonicalized, then the signature field
  * (sig, slen octets, b= already empty) canonicalized without its CRLF.
  */
-static int hash(const struct hdr_index *ix, enum dkim_canon hc, const char *h, size_t hlen,
-                const char *sig, size_t slen, unsigned char digest[DKIM_HASH_LEN], char *err,
-                size_t errlen)
+/* canon_buf - c reserved for the canonical selected fields and the signature field */
+static void canon_buf(const struct hdr_index *ix, size_t slen, struct buf *c)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	bool *used = xcalloc(ix->n + 1, sizeof(*used));
-	struct buf c;
-	int rc = -1;
-
-	buf_init(&c);
 	/* canonical fields are never longer than the section (plus ':' and CRLF each) */
 	size_t total = slen + 3;
 	for (size_t i = 0; i < ix->n; i++)
 		total += ix->fields[i].len + 3;
-	buf_reserve(&c, total); /* each field is picked at most once */
-	if (md == NULL || dkim_sha256() == NULL ||
-	    EVP_DigestInit_ex(md, dkim_sha256(), NULL) != 1) {
+	buf_init(c);
+	buf_reserve(c, total);
+}
+
+/*
+ * canon_digest - the signature field (sig, slen octets, b= empty) appended
+ * to the canonical fields in c, without its CRLF, and everything hashed in
+ * one call (3.7). 0, or -1 with err.
+ */
+static int canon_digest(enum dkim_canon hc, const char *sig, size_t slen, struct buf *c,
+                        unsigned char digest[DKIM_HASH_LEN], char *err, size_t errlen)
+{
+	dkim_canon_header(hc, sig, slen, c);
+	if (dkim_sha256() == NULL ||
+	    EVP_Digest(c->data, c->len - 2, digest, NULL, dkim_sha256(), NULL) != 1) {
 		snprintf(err, errlen, "SHA-256 unavailable");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+static int hash(const struct hdr_index *ix, enum dkim_canon hc, const char *h, size_t hlen,
+                const char *sig, size_t slen, unsigned char digest[DKIM_HASH_LEN], char *err,
+                size_t errlen)
+{
+	bool *used = xcalloc(ix->n + 1, sizeof(*used));
+	struct buf c;
+	int rc = -1;
+
+	canon_buf(ix, slen, &c); /* each field is picked at most once */
 	for (size_t pos = 0; pos <= hlen;) {
 		const char *colon = memchr(h + pos, ':', hlen - pos);
 		size_t a = pos, b = colon ? (size_t)(colon - h) : hlen;
@@ -348,15 +365,10 @@ static int hash(const struct hdr_index *ix, enum dkim_canon hc, const char *h, s
 			continue;
 		dkim_canon_header(hc, ix->base + f->off, f->len, &c);
 	}
-	/* everything in one buffer, hashed in one call */
-	dkim_canon_header(hc, sig, slen, &c);
-	EVP_DigestUpdate(md, c.data, c.len - 2);
-	EVP_DigestFinal_ex(md, digest, NULL);
-	rc = 0;
+	rc = canon_digest(hc, sig, slen, &c, digest, err, errlen);
 out:
 	buf_release(&c);
 	free(used);
-	EVP_MD_CTX_free(md);
 	return rc;
 }
 
@@ -438,15 +450,15 @@ int dkim_sig_prepare(const struct dkim_sig_params *p, const char *hdr, size_t n,
 		return -1;
 	}
 	buf_init(&f);
-	buf_init(&c);
 	buf_reserve(&f, 512); /* a field with the usual h= list fits: no regrowth */
-	if (hdr_count(&ix, "From") == 0) {
-		snprintf(err, errlen, "the header section has no From field");
-		goto out;
-	}
 	for (size_t i = 0; i < p->nheaders; i++) {
 		nlens[i] = strlen(p->headers[i]);
 		counts[i] = hdr_count(&ix, p->headers[i]);
+		/* From is always listed (check_params) */
+		if (counts[i] == 0 && ascii_iequal(p->headers[i], "From")) {
+			snprintf(err, errlen, "the header section has no From field");
+			goto out;
+		}
 	}
 	write_field(p, counts, nlens, bh, &f);
 	/*
@@ -456,10 +468,7 @@ int dkim_sig_prepare(const struct dkim_sig_params *p, const char *hdr, size_t n,
 	 * with its empty b= and without its CRLF. The unit tests hold the
 	 * result equal to dkim_sig_digest on the finished field.
 	 */
-	size_t total = f.len + 3;
-	for (size_t i = 0; i < ix.n; i++)
-		total += ix.fields[i].len + 3; /* canonical: never longer, plus ':' and CRLF */
-	buf_reserve(&c, total);
+	canon_buf(&ix, f.len, &c);
 	for (size_t i = 0; i < p->nheaders; i++) {
 		for (size_t k = ix.n; counts[i] > 0 && k-- > 0;) {
 			const struct hdr_field *h = &ix.fields[k];
@@ -468,16 +477,11 @@ int dkim_sig_prepare(const struct dkim_sig_params *p, const char *hdr, size_t n,
 				dkim_canon_header(p->hcanon, ix.base + h->off, h->len, &c);
 		}
 	}
-	dkim_canon_header(p->hcanon, f.data, f.len, &c);
-	if (dkim_sha256() == NULL ||
-	    EVP_Digest(c.data, c.len - 2, digest, NULL, dkim_sha256(), NULL) != 1) {
-		snprintf(err, errlen, "SHA-256 unavailable");
-		goto out;
-	}
-	buf_append(field, f.data, f.len);
-	rc = 0;
-out:
+	rc = canon_digest(p->hcanon, f.data, f.len, &c, digest, err, errlen);
 	buf_release(&c);
+	if (rc == 0)
+		buf_append(field, f.data, f.len);
+out:
 	buf_release(&f);
 	hdr_index_release(&ix);
 	return rc;
