@@ -2,9 +2,13 @@
  * auth.c - credential verification, caching and throttling.
  *
  * Flow: throttled? -> AUTH_THROTTLED. Cached digest matches? -> AUTH_OK.
- * Otherwise copy the candidate hashes (or the dummy) into the request and
- * verify them all on a worker; the loop then re-checks that the source still
- * exists, is active and allows the client address.
+ * The same user and password already being verified? -> wait for that
+ * answer (an application opening a pool of sessions at once costs one
+ * Argon2id run and one provisional failure, not one each, which would throttle
+ * its own correct password). Otherwise copy the candidate hashes (or the
+ * dummy) into the request and verify them all on a worker; the loop then
+ * re-checks, for each request, that the source still exists, is active and
+ * allows the client address.
  */
 #include "auth.h"
 
@@ -42,7 +46,8 @@ struct auth {
 	struct workq *wq;
 	struct auth_limits lim;
 	struct htab *by_ip, *by_name;
-	struct htab *cache; /* source name -> struct cache_entry[CACHE_SLOTS] */
+	struct htab *cache;    /* source name -> struct cache_entry[CACHE_SLOTS] */
+	struct htab *inflight; /* hex digest(user, password) -> struct auth_req being verified */
 	unsigned char cache_key[crypto_generichash_KEYBYTES];
 	char dummy_hash[crypto_pwhash_STRBYTES];
 };
@@ -61,6 +66,9 @@ struct auth_req {
 	bool matched;
 	bool counted; /* a failure was charged when verification started */
 	bool cancelled;
+	char flight[2 * crypto_generichash_BYTES + 1]; /* key in inflight, "" if none */
+	struct auth_req *waiting;                      /* requests for the same answer */
+	struct auth_req *next_waiting;
 	enum auth_result result;
 	auth_done_fn done;
 	void *arg;
@@ -101,6 +109,7 @@ struct auth *auth_new(struct event_base *base, struct sources *reg, int threads)
 	a->by_ip = htab_new();
 	a->by_name = htab_new();
 	a->cache = htab_new();
+	a->inflight = htab_new();
 	randombytes_buf(a->cache_key, sizeof(a->cache_key));
 	auth_generate_secret(secret);
 	if (auth_hash_password(secret, a->dummy_hash) != 0)
@@ -126,6 +135,7 @@ void auth_free(struct auth *a)
 	htab_free(a->by_ip);
 	htab_free(a->by_name);
 	htab_free(a->cache);
+	htab_free(a->inflight); /* empty: workq_free finished every request */
 	sodium_memzero(a->cache_key, sizeof(a->cache_key));
 	free(a);
 }
@@ -323,6 +333,7 @@ static void verify_done(void *arg)
 {
 	struct auth_req *r = arg;
 	struct auth *a = r->a;
+	struct auth_req *w, *next;
 
 	r->result = (r->matched && r->known) ? AUTH_OK : AUTH_FAIL;
 	if (r->result == AUTH_OK) {
@@ -330,7 +341,40 @@ static void verify_done(void *arg)
 		if (s && s->generation == r->generation)
 			cache_put(a, s, r->pass);
 	}
+	if (r->flight[0])
+		htab_del(a->inflight, r->flight);
+	/* the same user and password: the same answer, each re-checked for its client */
+	for (w = r->waiting; w; w = next) {
+		next = w->next_waiting;
+		w->known = r->known;
+		w->generation = r->generation;
+		w->result = r->result;
+		finish(w);
+	}
 	finish(r);
+}
+
+/*
+ * join_flight - if the same user and password are being verified, r waits
+ * for that answer and true is returned; otherwise r becomes the one others
+ * may wait for.
+ */
+static bool join_flight(struct auth *a, struct auth_req *r)
+{
+	unsigned char d[crypto_generichash_BYTES];
+	struct auth_req *leader;
+
+	digest(a, r->user, r->pass, d);
+	sodium_bin2hex(r->flight, sizeof(r->flight), d, sizeof(d));
+	sodium_memzero(d, sizeof(d));
+	if ((leader = htab_get(a->inflight, r->flight)) != NULL) {
+		r->flight[0] = '\0';
+		r->next_waiting = leader->waiting;
+		leader->waiting = r;
+		return true;
+	}
+	htab_put(a->inflight, r->flight, r);
+	return false;
 }
 
 static void deferred(evutil_socket_t fd, short what, void *arg)
@@ -382,6 +426,8 @@ struct auth_req *auth_check_password(struct auth *a, const char *user, const cha
 		r->known = false;
 		r->hashes[r->nhashes++] = xstrdup(a->dummy_hash);
 	}
+	if (join_flight(a, r))
+		return r;
 	count_failure(a, r);
 	r->counted = true;
 	workq_submit(a->wq, verify_work, verify_done, r);

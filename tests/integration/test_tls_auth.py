@@ -277,6 +277,47 @@ def test_parallel_guesses_are_throttled_as_they_arrive(make_relay):
     assert results.count(454) >= 20, results
 
 
+def burst(relay, n, user, pw):
+    """n sessions over implicit TLS send the same AUTH at the same moment"""
+    import threading
+    sessions = []
+    for _ in range(n):
+        r = relay.raw(tls=True)
+        r.reply()
+        r.cmd("EHLO client.test")
+        sessions.append(r)
+    barrier, results, lock = threading.Barrier(n), [], threading.Lock()
+
+    def login(r):
+        barrier.wait()
+        code, _ = r.cmd("AUTH PLAIN " + plain(user, pw))
+        with lock:
+            results.append(code)
+
+    threads = [threading.Thread(target=login, args=(r,)) for r in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in sessions:
+        r.close()
+    return results
+
+
+def test_a_pool_logging_in_at_once_is_not_throttled(make_relay):
+    """An application opening 16 sessions at once with its right password:
+    one verification answers them all, and none is charged a failure (each
+    used to be, provisionally, and the 11th got 454)."""
+    relay = make_relay(smtp={"max_connections_per_ip": "100", "auth_threads": "1"})
+    pw = relay.add_source("app")
+    assert burst(relay, 16, "app", pw) == [235] * 16
+    relay.ctl("source", "passwd", "app", check=True)  # forgets the cache
+    assert burst(relay, 16, "app", "wrong") == [535] * 16
+    # the 16 identical guesses were one guess: the account is not throttled
+    pw = relay.ctl_json("source", "passwd", "app")["password"]
+    assert auth_attempt(relay, "app", pw)[0] == 235
+
+
 def test_network_change_reaches_open_sessions(make_relay):
     relay = make_relay()
     pw = relay.add_source("remote", "--allow-ip", "127.0.0.0/8")
