@@ -43,8 +43,8 @@ format-check:
 
 bench: build
 	@scripts/deps.sh bench
-	@ninja -C $(BUILD) bench/dkim_bench >/dev/null
-	@bench/run.sh $(BUILD)
+	@ninja -C $(BUILD) bench/dkim_bench bench/loadgen bench/tsink >/dev/null
+	@$(PYTHON) bench/bench.py $(BUILD)
 
 fuzz:
 	@scripts/deps.sh fuzz
