@@ -37,6 +37,7 @@ enum ctype {
 	CT_LEVEL,
 	CT_TRANSPORT,
 	CT_TLS,
+	CT_SYNC,
 	CT_ROUTE,
 };
 
@@ -133,7 +134,10 @@ static const struct ckey keys[] = {
          "Argon2id verifications at once"},
 
         {"spool", "commit_threads", CT_UINT, OFF(commit_threads), "16", 1, 256,
-         "file fsyncs in flight at once (group commit)"},
+         "queue files written (and, with sync = file, fsynced) at once"},
+        {"spool", "sync", CT_SYNC, OFF(spool_sync), "filesystem", 0, 0,
+         "before 250: filesystem (one syncfs for all messages in flight) or file "
+         "(an fsync per file)"},
 
         {"delivery", "transport", CT_TRANSPORT, OFF(transport), "mx", 0, 0,
          "how mail leaves unless [routes] says otherwise: mx, smarthost or capture"},
@@ -226,6 +230,8 @@ static const char *type_hint(enum ctype t)
 		return "mx, smarthost or capture";
 	case CT_TLS:
 		return "none, may, encrypt or verify";
+	case CT_SYNC:
+		return "filesystem or file";
 	case CT_BOOL:
 		return "yes or no";
 	case CT_LIST:
@@ -318,10 +324,12 @@ static int set_value(struct config *c, const struct ckey *k, const char *value, 
 		return 0;
 	}
 	case CT_TRANSPORT:
+	case CT_SYNC:
 	case CT_TLS: {
 		enum tls_policy tp;
-		bool ok = k->type == CT_TLS
-		                  ? tls_policy_parse(value, &tp) == 0
+		bool ok = k->type == CT_TLS ? tls_policy_parse(value, &tp) == 0
+		          : k->type == CT_SYNC
+		                  ? (strcmp(value, "filesystem") == 0 || strcmp(value, "file") == 0)
 		                  : (strcmp(value, "mx") == 0 || strcmp(value, "capture") == 0 ||
 		                     strcmp(value, "smarthost") == 0);
 		if (!ok) {
@@ -697,6 +705,7 @@ void config_free(struct config *c)
 		case CT_PATH:
 		case CT_LEVEL:
 		case CT_TRANSPORT:
+		case CT_SYNC:
 		case CT_TLS:
 		case CT_ROUTE:
 			free(*(char **)field);

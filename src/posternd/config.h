@@ -67,6 +67,7 @@ struct config {
 
 	/* [spool] */
 	uint64_t commit_threads;
+	char *spool_sync; /* filesystem or file */
 
 	/* [delivery] */
 	char *transport; /* mx, capture or smarthost */

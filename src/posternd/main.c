@@ -370,8 +370,10 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	if ((dm->domains = domains_new(dm->base, dm->store, &dset, err, sizeof(err))) == NULL)
 		fatal("store: %s", err);
 	dm->signer = signer_new(dm->base, (int)c->dkim_sign_threads);
-	if ((dm->spool = spool_open(c->spool_dir, dm->base, (int)c->commit_threads, err,
-	                            sizeof(err))) == NULL)
+	if ((dm->spool = spool_open(c->spool_dir, dm->base, (int)c->commit_threads,
+	                            strcmp(c->spool_sync, "file") == 0 ? SPOOL_SYNC_FILE
+	                                                               : SPOOL_SYNC_FS,
+	                            err, sizeof(err))) == NULL)
 		fatal("spool: %s", err);
 	struct delivery_settings ds;
 	if (delivery_settings_build(c, &ds, err, sizeof(err)) < 0)

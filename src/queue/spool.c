@@ -1,11 +1,13 @@
 /*
  * spool.c - durable message storage with group commit.
  *
- * Commit threads take jobs from a FIFO, write and fsync each file, then hand
- * it to the "finisher": whichever thread finds no finisher at work becomes it,
- * renames every file synced so far into queue/ and fsyncs queue/ once for all
- * of them, looping while more arrive. So the directory fsync, the one a single
- * writer pays per message, is shared by every message that was in flight.
+ * Commit threads take jobs from a FIFO, write (and with SPOOL_SYNC_FILE
+ * fsync) each file, then hand it to the "finisher": whichever thread finds no
+ * finisher at work becomes it, (with SPOOL_SYNC_FS makes every file written so
+ * far durable with one syncfs,) renames them into queue/ and fsyncs queue/
+ * once for all of them, looping while more arrive. So the directory fsync, the
+ * one a single writer pays per message, is shared by every message that was in
+ * flight, and with SPOOL_SYNC_FS so is the flush of the files themselves.
  */
 #include "spool.h"
 
@@ -64,6 +66,8 @@ struct spool {
 	struct mlist todo, synced, finished;
 	bool finisher_busy;
 	bool stopping;
+	enum spool_sync sync;
+	int fsfd; /* the spool directory, for syncfs */
 	int nthreads;
 	pthread_t *threads;
 	struct event *wake;
@@ -102,7 +106,8 @@ static void queue_path(const struct spool *sp, uint64_t id, char *dst, size_t n)
 	snprintf(dst, n, "%s/%s", sp->queuedir, id_format(id, hex));
 }
 
-/* write the rest of the buffer and the end record, then fsync; runs on a commit thread */
+/* write the rest of the buffer and the end record, then (SPOOL_SYNC_FILE) fsync;
+ * runs on a commit thread */
 static void write_and_sync(struct spool_msg *m)
 {
 	char path[4096];
@@ -120,7 +125,8 @@ static void write_and_sync(struct spool_msg *m)
 	m->crc = crc32_update(m->crc, m->buf.data, m->buf.len);
 	m->written += m->buf.len;
 	qrec_put_end(&m->buf, m->written, m->crc);
-	if (write_all(m->fd, m->buf.data, m->buf.len) < 0 || fsync(m->fd) < 0) {
+	if (write_all(m->fd, m->buf.data, m->buf.len) < 0 ||
+	    (m->sp->sync == SPOOL_SYNC_FILE && fsync(m->fd) < 0)) {
 		m->err = errno;
 		return;
 	}
@@ -132,12 +138,33 @@ static void write_and_sync(struct spool_msg *m)
 	m->fd = -1;
 }
 
-/* rename a batch into queue/ and make the renames durable with one fsync */
+/*
+ * SPOOL_SYNC_FS: make the files of a batch durable with one syncfs. syncfs
+ * reports a write-back error of the filesystem, not which file it hit (Linux
+ * 5.8 and later), so an error fails every file of the batch.
+ */
+static void sync_batch(struct spool *sp, struct spool_msg *batch)
+{
+	bool any = false;
+
+	for (struct spool_msg *m = batch; m; m = m->next)
+		any = any || !m->err;
+	if (!any || syncfs(sp->fsfd) == 0)
+		return;
+	int e = errno;
+	for (struct spool_msg *m = batch; m; m = m->next)
+		if (!m->err)
+			m->err = e;
+}
+
+/* make a batch durable: its files, then its renames into queue/ with one fsync */
 static void finish_batch(struct spool *sp, struct spool_msg *batch, uint64_t *dirsyncs)
 {
 	char from[4096], to[4096];
 	bool any = false;
 
+	if (sp->sync == SPOOL_SYNC_FS)
+		sync_batch(sp, batch);
 	for (struct spool_msg *m = batch; m; m = m->next) {
 		if (m->err)
 			continue;
@@ -251,8 +278,17 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	run_finished(arg);
 }
 
-struct spool *spool_open(const char *dir, struct event_base *base, int threads, char *err,
-                         size_t errlen)
+static int open_dir(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	return fd;
+}
+
+struct spool *spool_open(const char *dir, struct event_base *base, int threads,
+                         enum spool_sync sync, char *err, size_t errlen)
 {
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 
@@ -264,7 +300,8 @@ struct spool *spool_open(const char *dir, struct event_base *base, int threads, 
 	if (mkdir_p(sp->statedir, 0700, err, errlen) < 0 ||
 	    mkdir_p(sp->tmpdir, 0700, err, errlen) < 0 ||
 	    mkdir_p(sp->queuedir, 0700, err, errlen) < 0 ||
-	    mkdir_p(sp->corruptdir, 0700, err, errlen) < 0) {
+	    mkdir_p(sp->corruptdir, 0700, err, errlen) < 0 ||
+	    (sp->fsfd = open_dir(dir, err, errlen)) < 0) {
 		free(sp->dir);
 		free(sp->tmpdir);
 		free(sp->queuedir);
@@ -273,6 +310,7 @@ struct spool *spool_open(const char *dir, struct event_base *base, int threads, 
 		free(sp);
 		return NULL;
 	}
+	sp->sync = sync;
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_cond_init(&sp->cond, NULL);
 	sp->wake = event_new(base, -1, 0, on_wake, sp);
@@ -308,6 +346,7 @@ void spool_free(struct spool *sp)
 	pthread_mutex_destroy(&sp->lock);
 	pthread_cond_destroy(&sp->cond);
 	free(sp->threads);
+	close(sp->fsfd);
 	free(sp->dir);
 	free(sp->tmpdir);
 	free(sp->queuedir);

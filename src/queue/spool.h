@@ -26,9 +26,20 @@ struct event_base;
 struct spool;
 struct spool_msg;
 
-/* spool_open - create the directories if needed; threads: fsyncs in flight at once. */
-struct spool *spool_open(const char *dir, struct event_base *base, int threads, char *err,
-                         size_t errlen);
+/*
+ * How a batch of commits is made durable.
+ * SPOOL_SYNC_FILE: each file is fsynced on its commit thread, then the
+ * directory once per batch (Postfix's way; only the spool's own files are
+ * flushed). SPOOL_SYNC_FS: the commit threads only write; one syncfs(2) per
+ * batch flushes every file of the batch at once, then the directory is
+ * fsynced for the renames. Equally durable, several times less work per
+ * message, but it also flushes whatever else is dirty on that filesystem.
+ */
+enum spool_sync { SPOOL_SYNC_FILE, SPOOL_SYNC_FS };
+
+/* spool_open - create the directories if needed; threads: writes (and fsyncs) in flight. */
+struct spool *spool_open(const char *dir, struct event_base *base, int threads,
+                         enum spool_sync sync, char *err, size_t errlen);
 /*
  * spool_stop - wait for the commits in flight, run their callbacks and stop
  * the commit threads. Loading and removing still work (the queue needs them

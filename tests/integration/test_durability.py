@@ -159,18 +159,23 @@ def test_disk_full_gives_452_never_250(make_relay, workdir):
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace not installed")
-def test_fsync_error_gives_451_never_250(make_relay):
-    relay = make_relay()
+@pytest.mark.parametrize("mode,syscall", [
+    ("file", "fsync"),          # the file's own fsync
+    ("filesystem", "syncfs"),   # the batch's syncfs
+    ("filesystem", "fsync"),    # the directory's, after the renames
+])
+def test_fsync_error_gives_451_never_250(make_relay, mode, syscall):
+    relay = make_relay(extra=f"[spool]\nsync = {mode}\n")
     # the source and its signing keys first: writing a key file needs fsync too
     relay.add_source("legacy", "--ip", "127.0.0.1/32")
     relay.stop()
-    # every fsync fails with EIO (SQLite uses fdatasync, so the store still works)
+    # every such call fails with EIO (SQLite uses fdatasync, so the store still works)
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = "detect_leaks=0"  # LeakSanitizer cannot work under ptrace
     relay.logf = open(relay.log_path, "ab")
     relay.proc = subprocess.Popen(
-        ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync",
-         "-e", "inject=fsync:error=EIO", "--", str(relay.proc_cmd()[0]),
+        ["strace", "-f", "-qq", "-o", "/dev/null", "-e", f"trace={syscall}",
+         "-e", f"inject={syscall}:error=EIO", "--", str(relay.proc_cmd()[0]),
          *relay.proc_cmd()[1:]], stdout=relay.logf, stderr=relay.logf, env=env)
     relay.wait_ready()
     s = relay.smtp(starttls=False)

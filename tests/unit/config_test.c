@@ -186,6 +186,7 @@ static const struct row rows[] = {
             "must be error, warn, info or debug"),
         BAD(H "[delivery]\ntransport = smtp\n", 4, "[delivery] transport",
             "must be mx, smarthost or capture"),
+        BAD(H "[spool]\nsync = fdatasync\n", 4, "[spool] sync", "must be filesystem or file"),
         BAD(H "[delivery]\ntls = sometimes\n", 4, "[delivery] tls",
             "must be none, may, encrypt or verify"),
         BAD(H "[delivery]\nallow_private_destinations = maybe\n", 4,
@@ -434,6 +435,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->auth_threads, 2);
 	assert_int_equal(c->commit_threads, 16);
 	assert_string_equal(c->transport, "mx");
+	assert_string_equal(c->spool_sync, "filesystem");
 	assert_string_equal(c->capture_dir, "/var/lib/postern/capture");
 	assert_int_equal(c->out_max_connections, 100);
 	assert_int_equal(c->dest_concurrency, 10);
