@@ -301,3 +301,8 @@ size_t mta_connections(const struct mta *m)
 {
 	return m->nconns;
 }
+
+bool mta_wake(struct mta *m, void *feed_arg)
+{
+	return smtp_conn_wake(m, feed_arg);
+}

@@ -78,6 +78,7 @@ struct mta_config {
 	const char *smarthost_password;
 	uint64_t connect_timeout_ms, command_timeout_ms, data_timeout_ms;
 	int msgs_per_conn;
+	uint64_t reuse_ms; /* how long a connection with nothing to carry stays open; 0: QUIT */
 };
 
 /* the destination of a recipient domain: one delivery queue and its connections */
@@ -146,11 +147,24 @@ struct mta_feed {
 	 * the destination's waiting messages; otherwise why is NULL.
 	 */
 	void (*closed)(void *arg, const struct mta_result *why);
+	/*
+	 * Optional. idle true: the connection has nothing to carry and stays open
+	 * up to reuse_ms, for mta_wake; idle false: it waits no longer (woken,
+	 * timed out, closed by the server, shut down). A feed with idle NULL
+	 * ends its connections as soon as next() has nothing.
+	 */
+	void (*idle)(void *arg, bool idle);
 	void *arg;
 };
 
 /* mta_connect - open a connection to d that will carry messages from feed. */
 void mta_connect(struct mta *m, const struct mta_dest *d, const struct mta_feed *feed);
 size_t mta_connections(const struct mta *m);
+/*
+ * mta_wake - an idle connection of the feed whose arg is feed_arg takes its
+ * next message now (feed->idle(arg, false) first, then next()). false if
+ * the feed has no idle connection.
+ */
+bool mta_wake(struct mta *m, void *feed_arg);
 
 #endif

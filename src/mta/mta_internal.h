@@ -25,5 +25,6 @@ struct mta {
 /* smtp_client.c */
 void smtp_conn_start(struct mta *m, const struct mta_dest *d, const struct mta_feed *feed);
 void smtp_conn_abort_all(struct mta *m);
+bool smtp_conn_wake(struct mta *m, void *feed_arg);
 
 #endif

@@ -120,6 +120,8 @@ static void conn_end(struct conn *c, const struct mta_result *why)
 {
 	if (c->state == C_DEAD)
 		return;
+	if (c->state == C_IDLE)
+		c->feed.idle(c->feed.arg, false);
 	if (c->msg)
 		smtp_finish_msg(c, MTA_TEMP, why ? why->code : 0, why ? why->dsn : "4.4.2",
 		                why ? why->text : "connection lost");
@@ -386,6 +388,11 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	char line[SMTP_REPLY_LINE_MAX + 2];
 
+	if (c->state == C_IDLE) {
+		/* a server that ends an idle connection says 421 first: nothing lost */
+		conn_end(c, NULL);
+		return;
+	}
 	for (;;) {
 		if (c->state == C_BODY && evbuffer_get_length(in) > 0) {
 			/* a reply in the middle of our content: the server gave up on it */
@@ -527,10 +534,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	static const char *names[] = {"resolve", "connect",     "greeting",      "EHLO",
-	                              "HELO",    "STARTTLS",    "TLS handshake", "AUTH",
-	                              "ready",   "MAIL",        "RCPT",          "DATA",
-	                              "content", "end of data", "RSET",          "QUIT"};
+	static const char *names[] = {
+	        "resolve",       "connect",     "greeting", "EHLO", "HELO", "STARTTLS",
+	        "TLS handshake", "AUTH",        "ready",    "MAIL", "RCPT", "DATA",
+	        "content",       "end of data", "RSET",     "QUIT", "idle"};
 	char text[200];
 
 	if (c->state == C_DEAD) {
@@ -539,6 +546,14 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->state == C_QUIT) {
 		conn_end(c, NULL);
+		return;
+	}
+	if (c->state == C_IDLE) {
+		/* nothing came for it in time */
+		c->feed.idle(c->feed.arg, false);
+		c->state = C_QUIT;
+		smtp_cmd(c, "QUIT");
+		smtp_deadline(c, c->m->cfg.command_timeout_ms);
 		return;
 	}
 	snprintf(text, sizeof(text), "timeout waiting for %s", names[c->state]);
@@ -680,6 +695,19 @@ void smtp_conn_start(struct mta *m, const struct mta_dest *d, const struct mta_f
 		o.allow_reserved = true;
 		c->rr = resolve_host(m->resolver, rt->host, &o, resolved, c);
 	}
+}
+
+bool smtp_conn_wake(struct mta *m, void *feed_arg)
+{
+	for (struct conn *c = m->conns; c; c = c->next) {
+		if (c->state == C_IDLE && c->feed.arg == feed_arg) {
+			c->feed.idle(c->feed.arg, false);
+			c->state = C_READY;
+			smtp_xact_start(c);
+			return true;
+		}
+	}
+	return false;
 }
 
 void smtp_conn_abort_all(struct mta *m)

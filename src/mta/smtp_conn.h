@@ -32,6 +32,7 @@ enum cstate {
 	C_DOT,
 	C_RSET,
 	C_QUIT,
+	C_IDLE, /* between messages, open for reuse (Postfix's connection cache) */
 	C_DEAD, /* ended; freed from its timer, never inside a callback */
 };
 

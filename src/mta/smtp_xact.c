@@ -88,6 +88,14 @@ void smtp_xact_start(struct conn *c)
 
 	if (c->msgs >= (unsigned)c->m->cfg.msgs_per_conn ||
 	    (c->msg = c->feed.next(c->feed.arg)) == NULL) {
+		if (c->msgs < (unsigned)c->m->cfg.msgs_per_conn && c->feed.idle &&
+		    c->m->cfg.reuse_ms > 0) {
+			/* kept for the next message to this destination, for a while */
+			c->state = C_IDLE;
+			smtp_deadline(c, c->m->cfg.reuse_ms);
+			c->feed.idle(c->feed.arg, true);
+			return;
+		}
 		c->state = C_QUIT;
 		smtp_cmd(c, "QUIT");
 		smtp_deadline(c, c->m->cfg.command_timeout_ms);

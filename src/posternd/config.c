@@ -149,6 +149,9 @@ static const struct ckey keys[] = {
          "connections at once to one destination ([destination_concurrency] overrides)"},
         {"delivery", "messages_per_connection", CT_UINT, OFF(msgs_per_conn), "100", 1, 100000,
          "messages one connection carries before it closes"},
+        {"delivery", "connection_reuse_time", CT_DURATION, OFF(conn_reuse_ms), "2s", 0, 300000,
+         "how long a connection with nothing to carry stays open for the next message "
+         "to its destination (0: closes at once)"},
         {"delivery", "connect_timeout", CT_DURATION, OFF(connect_timeout_ms), "30s", 1, U64MAX,
          "time allowed to connect and for the greeting"},
         {"delivery", "command_timeout", CT_DURATION, OFF(out_command_timeout_ms), "5m", 1, U64MAX,

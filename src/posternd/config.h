@@ -67,6 +67,7 @@ struct config {
 
 	/* [spool] */
 	uint64_t commit_threads;
+	uint64_t conn_reuse_ms;
 	char *spool_sync; /* filesystem or file */
 
 	/* [delivery] */

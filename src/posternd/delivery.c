@@ -106,6 +106,7 @@ int delivery_settings_build(const struct config *c, struct delivery_settings *s,
 	m->command_timeout_ms = c->out_command_timeout_ms;
 	m->data_timeout_ms = c->out_data_timeout_ms;
 	m->msgs_per_conn = (int)c->msgs_per_conn;
+	m->reuse_ms = c->conn_reuse_ms;
 
 	s->queue.hostname = c->hostname;
 	s->queue.max_active = (int)c->max_active;

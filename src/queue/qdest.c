@@ -24,6 +24,7 @@
 static struct mta_msg *feed_next(void *arg);
 static void feed_done(void *arg, struct mta_msg *mm);
 static void feed_closed(void *arg, const struct mta_result *why);
+static void feed_idle(void *arg, bool idle);
 
 /* a destination's own timer: try again once it is no longer down, or free it */
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -239,6 +240,9 @@ void qdest_pump(struct qdest *d)
 		return;
 	}
 	d->pumping = true;
+	/* a connection already open carries first: no handshake, no EHLO */
+	while (d->idle > 0 && waiting(d) > 0 && mta_wake(q->mta, d))
+		;
 	for (;;) {
 		int limit = d->info.concurrency;
 		/* one connection is kept for the urgent lane */
@@ -250,7 +254,7 @@ void qdest_pump(struct qdest *d)
 			starve(d);
 			break;
 		}
-		struct mta_feed feed = {feed_next, feed_done, feed_closed, d};
+		struct mta_feed feed = {feed_next, feed_done, feed_closed, feed_idle, d};
 		d->conns++;
 		q->nconns++;
 		mta_connect(q->mta, &d->info, &feed);
@@ -279,6 +283,13 @@ static void feed_done(void *arg, struct mta_msg *mm)
 
 	d->busy--;
 	job_complete(j);
+}
+
+static void feed_idle(void *arg, bool idle)
+{
+	struct qdest *d = arg;
+
+	d->idle += idle ? 1 : -1;
 }
 
 static void feed_closed(void *arg, const struct mta_result *why)

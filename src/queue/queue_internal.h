@@ -51,6 +51,7 @@ struct qdest {
 	struct mta_dest info;
 	struct jobq urgent, bulk;
 	int conns, busy;
+	int idle;            /* of conns, open with nothing to carry (mta_wake gives them work) */
 	uint64_t down_until; /* after a failed connection: defer without trying */
 	bool pumping;        /* inside qdest_pump: not to be freed */
 	bool starved;        /* waiting in the queue's FIFO for a connection slot */

@@ -155,10 +155,15 @@ class Handler:
                                         or envelope.content, tls, envelope.mail_options))
         return "250 2.0.0 Ok: stored"
 
+    async def handle_QUIT(self, server, session, envelope):
+        self.mx.quits += 1
+        return "221 2.0.0 Bye"
+
 
 class CountingSMTP(AioSMTP):
     def connection_made(self, transport):
         self.mx_ref.connections += 1
+        self.mx_ref.transports.append(transport)
         super().connection_made(transport)
 
 
@@ -170,6 +175,8 @@ class FakeMX:
         self.messages = []
         self.lock = threading.Lock()
         self.connections = 0
+        self.quits = 0
+        self.transports = []
         self.rcpt_replies = {}      # substring of the address -> reply
         self.rcpt_reply_times = {}  # substring -> how many times to give it
         self.data_reply = None
@@ -196,6 +203,15 @@ class FakeMX:
                     return list(self.messages)
             time.sleep(0.05)
         raise AssertionError(f"{self.host}: expected {n} messages, got {len(self.messages)}")
+
+    def close_sessions(self):
+        """end every open session the way a server with an idle timeout does"""
+        def close():
+            for t in self.transports:
+                if not t.is_closing():
+                    t.write(b"421 4.4.2 idle too long, closing\r\n")
+                    t.close()
+        self.ctl.loop.call_soon_threadsafe(close)
 
     def stop(self):
         self.ctl.stop()

@@ -320,6 +320,61 @@ def test_connections_are_reused(env):
     assert mx.connections <= 6, mx.connections
 
 
+def send_apart(e, domain, n, gap):
+    s = smtplib.SMTP("127.0.0.1", e.relay.port, local_hostname="client.test")
+    for i in range(n):
+        s.sendmail(SENDER, [f"u{i}@{domain}"], message(subject=f"n{i}"))
+        time.sleep(gap)
+    s.quit()
+
+
+def test_an_idle_connection_carries_the_next_message(env):
+    """Messages that come one at a time, a little apart, go down the one
+    connection left open between them ([delivery] connection_reuse_time),
+    as Postfix's connection cache does; after the reuse time it says QUIT."""
+    e = env(delivery={"connection_reuse_time": "3s"})
+    mx = e.mx("127.0.0.31")
+    base = mx.connections  # the controller's own check that it is up
+    e.domain("idle.example.net", (10, "mx.idle.example.net", "127.0.0.31"))
+    send_apart(e, "idle.example.net", 4, 0.3)
+    mx.wait(4)
+    assert mx.connections - base == 1, mx.connections
+    # nothing more: the connection ends, with QUIT, once the reuse time is over
+    deadline = time.time() + 10
+    while mx.quits == 0 and time.time() < deadline:
+        time.sleep(0.1)
+    assert mx.quits == 1
+    send_apart(e, "idle.example.net", 1, 0)
+    mx.wait(5)
+    assert mx.connections - base == 2, mx.connections
+
+
+def test_connection_reuse_can_be_turned_off(env):
+    e = env(delivery={"connection_reuse_time": "0"})
+    mx = e.mx("127.0.0.32")
+    base = mx.connections
+    e.domain("noreuse.example.net", (10, "mx.noreuse.example.net", "127.0.0.32"))
+    send_apart(e, "noreuse.example.net", 3, 0.3)
+    mx.wait(3)
+    assert mx.connections - base == 3, mx.connections
+
+
+def test_an_mx_closing_an_idle_connection_loses_nothing(env):
+    """The MX ends the idle connection (421, then close): the next message
+    opens a new one and is delivered."""
+    e = env(delivery={"connection_reuse_time": "30s"})
+    mx = e.mx("127.0.0.33")
+    base = mx.connections
+    e.domain("drop.example.net", (10, "mx.drop.example.net", "127.0.0.33"))
+    send_apart(e, "drop.example.net", 1, 0)
+    mx.wait(1)
+    mx.close_sessions()
+    time.sleep(0.5)
+    send_apart(e, "drop.example.net", 1, 0)
+    mx.wait(2)
+    assert mx.connections - base == 2, mx.connections
+
+
 def test_starttls_to_a_tls_capable_mx(env, certdir):
     e = env()
     mx = e.mx("127.0.0.15", tls_context=tls_server_context(certdir))
@@ -634,6 +689,7 @@ def test_source_pool_and_lane(env):
     e = env(extra="[pools]\nmain = 127.0.0.1=out-main.example.org\n"
                   "alt = 127.0.0.1=out-alt.example.org\n")
     mx = e.mx("127.0.0.32")
+    base = mx.connections
     e.domain("lanes.example.net", (10, "mx.lanes.example.net", "127.0.0.32"))
     out = e.relay.ctl_json("source", "set", "legacy", "--pool", "alt", "--lane", "bulk")
     assert (out["source"]["pool"], out["source"]["lane"]) == ("alt", "bulk")
