@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,23 @@
 static bool use_stderr = true;
 static enum log_level max_level = LOG_LV_INFO;
 static char log_ident[32] = "postern";
+/* glibc no longer caches getpid(): a system call per line otherwise */
+static pid_t log_pid;
 
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
+static void forget_pid(void)
+{
+	log_pid = 0;
+}
+
 void log_init(const char *ident, bool to_stderr, enum log_level level)
 {
+	static bool registered;
+
+	if (!registered)
+		registered = pthread_atfork(NULL, NULL, forget_pid) == 0;
+	log_pid = 0;
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
 	use_stderr = to_stderr;
 	max_level = level;
@@ -56,12 +69,14 @@ static void vlog(enum log_level lv, const char *fmt, va_list ap)
 		struct timespec ts;
 		struct tm tm;
 
+		if (log_pid == 0)
+			log_pid = getpid();
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 		n += (size_t)snprintf(line + n, sizeof(line) - n,
 		                      ".%03ldZ %s[%d]: %s: ", ts.tv_nsec / 1000000, log_ident,
-		                      (int)getpid(), level_names[lv]);
+		                      (int)log_pid, level_names[lv]);
 	}
 	int r = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	if (r < 0)

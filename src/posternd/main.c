@@ -537,7 +537,18 @@ int main(int argc, char **argv)
 	}
 
 	evthread_use_pthreads();
-	dm.base = event_base_new();
+	/*
+	 * The changelist folds the epoll_ctl calls of one loop iteration into
+	 * the net change: a reply queued and written in the same iteration costs
+	 * no EPOLL_CTL_MOD at all (about 27 calls a relayed message without it).
+	 * Its one caveat, dup()ed descriptors in the same loop, does not apply.
+	 */
+	struct event_config *ecfg = event_config_new();
+	if (ecfg == NULL)
+		fatal("event_config_new failed");
+	event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	dm.base = event_base_new_with_config(ecfg);
+	event_config_free(ecfg);
 	if (dm.base == NULL)
 		fatal("event_base_new failed");
 	start_services(&dm, b, nb, ctl, tls);
