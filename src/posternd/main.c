@@ -50,7 +50,9 @@
 #include "tls.h"
 #include "xmalloc.h"
 
-#define POSTERN_VERSION "0.2.0"
+#ifndef POSTERN_VERSION /* meson.build passes the project version */
+#define POSTERN_VERSION "unknown"
+#endif
 #define DEFAULT_CONFIG  "/etc/postern/postern.ini"
 #define STOP_GRACE_MS   10000
 
