@@ -210,13 +210,25 @@ static void *commit_thread(void *arg)
 			pthread_cond_wait(&sp->cond, &sp->lock);
 			continue;
 		}
-		sp->todo.head = m->next;
-		if (sp->todo.head == NULL)
-			sp->todo.tail = NULL;
+		if (sp->sync == SPOOL_SYNC_FS) {
+			/* writes do not block: one thread writes all that waits, and one wake-up
+			 * serves them all (a thread switch costs more than the write) */
+			mlist_take(&sp->todo);
+		} else {
+			sp->todo.head = m->next;
+			if (sp->todo.head == NULL)
+				sp->todo.tail = NULL;
+			m->next = NULL;
+		}
 		pthread_mutex_unlock(&sp->lock);
-		write_and_sync(m);
+		for (struct spool_msg *w = m; w; w = w->next)
+			write_and_sync(w);
 		pthread_mutex_lock(&sp->lock);
-		mlist_push(&sp->synced, m);
+		while (m) {
+			struct spool_msg *next = m->next;
+			mlist_push(&sp->synced, m);
+			m = next;
+		}
 		if (sp->finisher_busy)
 			continue;
 		sp->finisher_busy = true;
@@ -417,8 +429,11 @@ void spool_msg_commit(struct spool_msg *m, spool_commit_fn done, void *arg)
 	m->done = done;
 	m->arg = arg;
 	pthread_mutex_lock(&sp->lock);
+	bool first = sp->todo.head == NULL;
 	mlist_push(&sp->todo, m);
-	pthread_cond_signal(&sp->cond);
+	/* SPOOL_SYNC_FS: the thread woken for the first takes the rest as well */
+	if (first || sp->sync == SPOOL_SYNC_FILE)
+		pthread_cond_signal(&sp->cond);
 	pthread_mutex_unlock(&sp->lock);
 }
 
