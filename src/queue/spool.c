@@ -38,6 +38,12 @@
  * ORCPT. Anything larger was never written by us.
  */
 #define MAX_QUEUED (96u * 1024 * 1024)
+/*
+ * Files up to this size are read rather than mapped: munmap in a threaded
+ * process interrupts every CPU that runs one of its threads (a TLB
+ * shootdown), which costs more than copying a typical message.
+ */
+#define READ_BELOW (128 * 1024)
 
 static void move_aside(struct spool *sp, const char *name, const char *why);
 
@@ -587,18 +593,32 @@ int spool_load(struct spool *sp, uint64_t id, struct spool_file *f, char *err, s
 		return -1;
 	}
 	f->len = (size_t)st.st_size;
-	f->map = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
-	int e = errno;
-	close(fd);
-	if (f->map == MAP_FAILED) {
-		snprintf(err, errlen, "mmap: %s", strerror(e));
-		f->map = NULL;
-		errno = e;
-		return -1;
+	if (f->len < READ_BELOW) {
+		f->heap = true;
+		f->map = xmalloc(f->len);
+		ssize_t n = pread(fd, f->map, f->len, 0);
+		int e = n < 0 ? errno : EBADMSG;
+		close(fd);
+		if (n != (ssize_t)f->len) {
+			/* shorter than fstat said: it changed under us, so it is not ours */
+			snprintf(err, errlen, "read: %s", n < 0 ? strerror(e) : "short read");
+			spool_file_release(f);
+			errno = e;
+			return -1;
+		}
+	} else {
+		f->map = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+		int e = errno;
+		close(fd);
+		if (f->map == MAP_FAILED) {
+			snprintf(err, errlen, "mmap: %s", strerror(e));
+			f->map = NULL;
+			errno = e;
+			return -1;
+		}
 	}
 	if (qrec_parse(f->map, f->len, &f->msg, err, errlen) < 0) {
-		munmap(f->map, f->len);
-		f->map = NULL;
+		spool_file_release(f);
 		errno = EBADMSG;
 		return -1;
 	}
@@ -608,7 +628,9 @@ int spool_load(struct spool *sp, uint64_t id, struct spool_file *f, char *err, s
 void spool_file_release(struct spool_file *f)
 {
 	qmsg_release(&f->msg);
-	if (f->map)
+	if (f->heap)
+		free(f->map);
+	else if (f->map)
 		munmap(f->map, f->len);
 	memset(f, 0, sizeof(*f));
 }

@@ -77,8 +77,9 @@ int spool_recover(struct spool *sp, spool_found_fn fn, void *arg, char *err, siz
 
 /* a committed message, mapped read-only; msg's spans point into the map */
 struct spool_file {
-	void *map;
+	void *map; /* the file's octets: mapped, or read into the heap if small */
 	size_t len;
+	bool heap;
 	struct qmsg msg;
 };
 
