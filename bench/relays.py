@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 
 import procstat
 
@@ -194,8 +193,12 @@ class Postfix:
 
     name = "Postfix+OpenDKIM"
 
-    def __init__(self, work, sink_port, cert=None, key=None):
-        self.dir = os.path.join(work, "postfix")
+    def __init__(self, work, sink_port, cert=None, key=None, tcp_milter=False):
+        """tcp_milter: OpenDKIM on inet:127.0.0.1:PORT, as most guides set it up"""
+        self.tcp_milter = tcp_milter
+        if tcp_milter:
+            self.name = "Postfix+OpenDKIM (TCP milter)"
+        self.dir = os.path.join(work, "postfix-tcp" if tcp_milter else "postfix")
         self.etc = os.path.join(self.dir, "etc")
         self.spool = os.path.join(self.dir, "spool")
         self.data = os.path.join(self.dir, "data")
@@ -210,6 +213,11 @@ class Postfix:
         if os.geteuid() == 0:
             shutil.chown(sockdir, "opendkim")
         self.milter_sock = os.path.join(sockdir, "opendkim.sock")
+        self.milter_port = free_port() if tcp_milter else None
+        milter = (f"inet:127.0.0.1:{self.milter_port}" if tcp_milter
+                  else f"unix:{self.milter_sock}")
+        socket_spec = (f"inet:{self.milter_port}@127.0.0.1" if tcp_milter
+                       else f"local:{self.milter_sock}")
         self.dkim = None
         if os.geteuid() == 0:
             shutil.chown(self.data, "postfix")
@@ -234,7 +242,7 @@ relayhost = [127.0.0.1]:{sink_port}
 smtp_tls_security_level = none
 maillog_file = {self.dir}/postfix.log
 maillog_file_prefixes = {self.dir}
-smtpd_milters = unix:{self.milter_sock}
+smtpd_milters = {milter}
 milter_default_action = tempfail
 {tls}""")
         # Debian's master.cf, without chroot, smtpd on our port
@@ -270,7 +278,7 @@ KeyFile {self.keyfile}
 RequireSafeKeys false
 Canonicalization relaxed/relaxed
 SignatureAlgorithm rsa-sha256
-Socket local:{self.milter_sock}
+Socket {socket_spec}
 UMask 000
 InternalHosts 127.0.0.0/8
 {"UserID opendkim" if os.geteuid() == 0 else ""}
@@ -294,7 +302,9 @@ InternalHosts 127.0.0.0/8
         self.dkim_log = open(os.path.join(self.dir, "opendkim.log"), "ab")
         self.dkim = subprocess.Popen(["opendkim", "-f", "-x", self.dkim_conf],
                                      stdout=self.dkim_log, stderr=self.dkim_log)
-        if procstat.wait_until(lambda: os.path.exists(self.milter_sock), 30, 0.05) is None:
+        if self.tcp_milter:
+            wait_port(self.milter_port)
+        elif procstat.wait_until(lambda: os.path.exists(self.milter_sock), 30, 0.05) is None:
             raise RuntimeError(f"opendkim did not start; see {self.dir}/opendkim.log")
         self._postfix("start")
         wait_port(self.port)
