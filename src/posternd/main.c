@@ -53,8 +53,8 @@
 #ifndef POSTERN_VERSION /* meson.build passes the project version */
 #define POSTERN_VERSION "unknown"
 #endif
-#define DEFAULT_CONFIG  "/etc/postern/postern.ini"
-#define STOP_GRACE_MS   10000
+#define DEFAULT_CONFIG "/etc/postern/postern.ini"
+#define STOP_GRACE_MS  10000
 
 struct daemon {
 	struct config *cfg;
