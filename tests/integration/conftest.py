@@ -236,6 +236,14 @@ class Relay:
         raise AssertionError(f"expected {n} captured messages, have {len(self.captured())}:\n"
                              + self.log()[-3000:])
 
+    def wait_unspooled(self, timeout=5):
+        """the queue files left once they had time to go: a delivered message's
+        file is removed just after its capture appears, not before"""
+        deadline = time.time() + timeout
+        while self.spooled() and time.time() < deadline:
+            time.sleep(0.05)
+        return self.spooled()
+
     def envelope(self, eml):
         return json.loads(Path(str(eml)[:-4] + ".json").read_text())
 

@@ -53,11 +53,7 @@ def test_kill9_right_after_250_keeps_the_message(legacy):
     unblock_delivery(relay)
     [eml] = relay.wait_captured(1)
     assert eml.name == qid + ".eml"
-    # the queue file goes once the delivery is recorded, just after the capture
-    deadline = time.time() + 5
-    while relay.spooled() and time.time() < deadline:
-        time.sleep(0.05)
-    assert relay.spooled() == []
+    assert relay.wait_unspooled() == []
 
 
 def test_kill9_during_a_burst_loses_nothing(legacy):

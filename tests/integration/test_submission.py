@@ -42,7 +42,7 @@ def test_starttls_auth_plain_smtplib(app):
     assert b"Message-ID: <fixed.1@example.com>\r\n" in head
     assert b"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n" in head
     assert raw.endswith(b"\r\n\r\nHello.\r\n")
-    assert relay.spooled() == []
+    assert relay.wait_unspooled() == []
 
 
 def test_implicit_tls_auth_login(app):
