@@ -7,6 +7,7 @@ runs as a private instance: `postfix -c DIR`).
 
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -21,11 +22,22 @@ RCPT = "user@example.org"
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """a free port below the ephemeral range, which the load's own outgoing
+    connections draw from (a server restarted later must find it free)"""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(200):
+        port = random.randrange(10000, max(10001, low))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def wait_port(port, timeout=30):

@@ -16,14 +16,15 @@
 static bool use_stderr = true;
 static enum log_level max_level = LOG_LV_INFO;
 static char log_ident[32] = "postern";
-/* glibc no longer caches getpid(): a system call per line otherwise */
+/* glibc no longer caches getpid(): a system call per line otherwise. Set
+ * before any thread starts, and in the child of a fork. */
 static pid_t log_pid;
 
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
-static void forget_pid(void)
+static void child_pid(void)
 {
-	log_pid = 0;
+	log_pid = getpid();
 }
 
 void log_init(const char *ident, bool to_stderr, enum log_level level)
@@ -31,8 +32,8 @@ void log_init(const char *ident, bool to_stderr, enum log_level level)
 	static bool registered;
 
 	if (!registered)
-		registered = pthread_atfork(NULL, NULL, forget_pid) == 0;
-	log_pid = 0;
+		registered = pthread_atfork(NULL, NULL, child_pid) == 0;
+	log_pid = getpid();
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
 	use_stderr = to_stderr;
 	max_level = level;
@@ -69,14 +70,12 @@ static void vlog(enum log_level lv, const char *fmt, va_list ap)
 		struct timespec ts;
 		struct tm tm;
 
-		if (log_pid == 0)
-			log_pid = getpid();
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 		n += (size_t)snprintf(line + n, sizeof(line) - n,
 		                      ".%03ldZ %s[%d]: %s: ", ts.tv_nsec / 1000000, log_ident,
-		                      (int)log_pid, level_names[lv]);
+		                      (int)(log_pid ? log_pid : getpid()), level_names[lv]);
 	}
 	int r = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	if (r < 0)

@@ -306,3 +306,8 @@ bool mta_wake(struct mta *m, void *feed_arg)
 {
 	return smtp_conn_wake(m, feed_arg);
 }
+
+bool mta_drop_idle(struct mta *m, void *except)
+{
+	return smtp_conn_drop_idle(m, except);
+}

@@ -166,5 +166,11 @@ size_t mta_connections(const struct mta *m);
  * the feed has no idle connection.
  */
 bool mta_wake(struct mta *m, void *feed_arg);
+/*
+ * mta_drop_idle - close one idle connection of a feed other than except (its
+ * feed gets idle false, then closed), so that its slot can go to a
+ * destination that waits for one. false if there is none.
+ */
+bool mta_drop_idle(struct mta *m, void *except);
 
 #endif

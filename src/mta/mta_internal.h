@@ -26,5 +26,6 @@ struct mta {
 void smtp_conn_start(struct mta *m, const struct mta_dest *d, const struct mta_feed *feed);
 void smtp_conn_abort_all(struct mta *m);
 bool smtp_conn_wake(struct mta *m, void *feed_arg);
+bool smtp_conn_drop_idle(struct mta *m, void *except);
 
 #endif

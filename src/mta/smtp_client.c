@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -511,7 +512,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		              "TLS handshake failed: %s", detail);
 		return;
 	}
-	if (c->state == C_QUIT) {
+	if (c->state == C_QUIT || c->state == C_IDLE) {
+		/* an idle connection the server closed: nothing was in flight */
 		conn_end(c, NULL);
 		return;
 	}
@@ -553,7 +555,9 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 		c->feed.idle(c->feed.arg, false);
 		c->state = C_QUIT;
 		smtp_cmd(c, "QUIT");
-		smtp_deadline(c, c->m->cfg.command_timeout_ms);
+		smtp_deadline(c, c->m->cfg.command_timeout_ms < QUIT_TIMEOUT_MS
+		                         ? c->m->cfg.command_timeout_ms
+		                         : QUIT_TIMEOUT_MS);
 		return;
 	}
 	snprintf(text, sizeof(text), "timeout waiting for %s", names[c->state]);
@@ -697,13 +701,47 @@ void smtp_conn_start(struct mta *m, const struct mta_dest *d, const struct mta_f
 	}
 }
 
+/*
+ * still_open - an idle connection the server has not begun to close: nothing
+ * waits in our buffer or the socket's. A 421 or an end of file the loop has
+ * not yet delivered would otherwise be read as the answer to our MAIL, and
+ * the message deferred for it.
+ */
+static bool still_open(struct conn *c)
+{
+	char b;
+
+	if (c->bev == NULL || evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		return false;
+	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 bool smtp_conn_wake(struct mta *m, void *feed_arg)
 {
+	struct conn *c, *next;
+
+	for (c = m->conns; c; c = next) {
+		next = c->next;
+		if (c->state != C_IDLE || c->feed.arg != feed_arg)
+			continue;
+		if (!still_open(c)) {
+			conn_end(c, NULL); /* freed from its timer: next stays valid */
+			continue;
+		}
+		c->feed.idle(c->feed.arg, false);
+		c->state = C_READY;
+		smtp_xact_start(c);
+		return true;
+	}
+	return false;
+}
+
+bool smtp_conn_drop_idle(struct mta *m, void *except)
+{
 	for (struct conn *c = m->conns; c; c = c->next) {
-		if (c->state == C_IDLE && c->feed.arg == feed_arg) {
-			c->feed.idle(c->feed.arg, false);
-			c->state = C_READY;
-			smtp_xact_start(c);
+		if (c->state == C_IDLE && c->feed.arg != except) {
+			conn_end(c, NULL);
 			return true;
 		}
 	}

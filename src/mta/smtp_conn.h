@@ -37,6 +37,8 @@ enum cstate {
 };
 
 #define BODY_CHUNK (64 * 1024)
+/* the reply to QUIT changes nothing: a connection does not linger for it */
+#define QUIT_TIMEOUT_MS 10000
 
 struct conn {
 	struct mta *m;

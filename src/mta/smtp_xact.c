@@ -98,7 +98,9 @@ void smtp_xact_start(struct conn *c)
 		}
 		c->state = C_QUIT;
 		smtp_cmd(c, "QUIT");
-		smtp_deadline(c, c->m->cfg.command_timeout_ms);
+		smtp_deadline(c, c->m->cfg.command_timeout_ms < QUIT_TIMEOUT_MS
+		                         ? c->m->cfg.command_timeout_ms
+		                         : QUIT_TIMEOUT_MS);
 		return;
 	}
 	c->carried = true;

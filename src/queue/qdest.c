@@ -239,7 +239,7 @@ void qdest_pump(struct qdest *d)
 		fail_waiting(d, &d->down_why);
 		return;
 	}
-	d->pumping = true;
+	d->pumping++;
 	/* a connection already open carries first: no handshake, no EHLO */
 	while (d->idle > 0 && waiting(d) > 0 && mta_wake(q->mta, d))
 		;
@@ -252,6 +252,8 @@ void qdest_pump(struct qdest *d)
 			break;
 		if (q->nconns >= q->cfg.max_connections) {
 			starve(d);
+			/* a connection idling for another destination gives its slot up */
+			mta_drop_idle(q->mta, d);
 			break;
 		}
 		struct mta_feed feed = {feed_next, feed_done, feed_closed, feed_idle, d};
@@ -259,7 +261,7 @@ void qdest_pump(struct qdest *d)
 		q->nconns++;
 		mta_connect(q->mta, &d->info, &feed);
 	}
-	d->pumping = false;
+	d->pumping--;
 }
 
 static struct mta_msg *feed_next(void *arg)

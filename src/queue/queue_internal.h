@@ -53,7 +53,7 @@ struct qdest {
 	int conns, busy;
 	int idle;            /* of conns, open with nothing to carry (mta_wake gives them work) */
 	uint64_t down_until; /* after a failed connection: defer without trying */
-	bool pumping;        /* inside qdest_pump: not to be freed */
+	int pumping;         /* inside qdest_pump (maybe nested): not to be freed */
 	bool starved;        /* waiting in the queue's FIFO for a connection slot */
 	struct qdest *starved_next;
 	struct mta_result down_why;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "crc32.h"
@@ -217,8 +218,9 @@ static void *commit_thread(void *arg)
 			continue;
 		}
 		if (sp->sync == SPOOL_SYNC_FS) {
-			/* writes do not block: one thread writes all that waits, and one wake-up
-			 * serves them all (a thread switch costs more than the write) */
+			/* writes to the page cache seldom block: one thread writes all that
+			 * waits, and one wake-up serves them all (a thread switch costs more
+			 * than the write) */
 			mlist_take(&sp->todo);
 		} else {
 			sp->todo.head = m->next;
@@ -296,6 +298,21 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	run_finished(arg);
 }
 
+/*
+ * syncfs reports a write-back error only since Linux 5.8; before, it returns
+ * 0 after one, and a 250 could follow a lost write. There, each file is
+ * fsynced instead.
+ */
+static bool syncfs_reports_errors(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 8);
+}
+
 static int open_dir(const char *dir, char *err, size_t errlen)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -329,6 +346,11 @@ struct spool *spool_open(const char *dir, struct event_base *base, int threads,
 		return NULL;
 	}
 	sp->sync = sync;
+	if (sync == SPOOL_SYNC_FS && !syncfs_reports_errors()) {
+		log_warn("spool sync=filesystem needs Linux 5.8 or later to see write errors; "
+		         "using sync=file");
+		sp->sync = SPOOL_SYNC_FILE;
+	}
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_cond_init(&sp->cond, NULL);
 	sp->wake = event_new(base, -1, 0, on_wake, sp);

@@ -7,6 +7,7 @@ exit, so an AddressSanitizer or UBSan report in the daemon fails the test.
 """
 import json
 import os
+import random
 import shutil
 import signal
 import smtplib
@@ -28,7 +29,27 @@ IS_ROOT = os.geteuid() == 0
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
+    """A port free now, below the ephemeral range: a port the kernel hands
+    out for outgoing connections (delivery, clients) could be taken by one
+    of them before a relay restarted later listens on it again."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(10000, max(10001, low))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

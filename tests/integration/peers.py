@@ -204,12 +204,14 @@ class FakeMX:
             time.sleep(0.05)
         raise AssertionError(f"{self.host}: expected {n} messages, got {len(self.messages)}")
 
-    def close_sessions(self):
-        """end every open session the way a server with an idle timeout does"""
+    def close_sessions(self, say_421=True):
+        """end every open session the way a server with an idle timeout does
+        (or, say_421=False, the way a crashed one does: no reply)"""
         def close():
             for t in self.transports:
                 if not t.is_closing():
-                    t.write(b"421 4.4.2 idle too long, closing\r\n")
+                    if say_421:
+                        t.write(b"421 4.4.2 idle too long, closing\r\n")
                     t.close()
         self.ctl.loop.call_soon_threadsafe(close)
 

@@ -359,20 +359,38 @@ def test_connection_reuse_can_be_turned_off(env):
     assert mx.connections - base == 3, mx.connections
 
 
-def test_an_mx_closing_an_idle_connection_loses_nothing(env):
-    """The MX ends the idle connection (421, then close): the next message
-    opens a new one and is delivered."""
+@pytest.mark.parametrize("say_421", [True, False])
+def test_an_mx_closing_an_idle_connection_loses_nothing(env, say_421):
+    """The MX ends the idle connection (421 then close, or just close): the
+    next message opens a new one and is delivered at once, not deferred."""
     e = env(delivery={"connection_reuse_time": "30s"})
     mx = e.mx("127.0.0.33")
     base = mx.connections
     e.domain("drop.example.net", (10, "mx.drop.example.net", "127.0.0.33"))
     send_apart(e, "drop.example.net", 1, 0)
     mx.wait(1)
-    mx.close_sessions()
+    mx.close_sessions(say_421)
     time.sleep(0.5)
     send_apart(e, "drop.example.net", 1, 0)
-    mx.wait(2)
+    mx.wait(2, timeout=10)
     assert mx.connections - base == 2, mx.connections
+    assert "status=deferred" not in e.relay.log()
+
+
+def test_an_idle_connection_gives_its_slot_to_another_destination(env):
+    """With every outbound slot taken by a connection idling for one
+    destination, mail for another does not wait for the reuse time: the
+    idle connection is closed for it."""
+    e = env(delivery={"connection_reuse_time": "60s", "max_connections": "1"})
+    mx1, mx2 = e.mx("127.0.0.34"), e.mx("127.0.0.35")
+    e.domain("one.example.net", (10, "mx.one.example.net", "127.0.0.34"))
+    e.domain("two.example.net", (10, "mx.two.example.net", "127.0.0.35"))
+    send_apart(e, "one.example.net", 1, 0)
+    mx1.wait(1)
+    t0 = time.time()
+    send_apart(e, "two.example.net", 1, 0)
+    mx2.wait(1, timeout=10)
+    assert time.time() - t0 < 10
 
 
 def test_starttls_to_a_tls_capable_mx(env, certdir):
