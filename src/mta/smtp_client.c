@@ -43,6 +43,15 @@ static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void next_target(struct conn *c);
 
+void smtp_quit(struct conn *c)
+{
+	c->state = C_QUIT;
+	smtp_cmd(c, "QUIT");
+	smtp_deadline(c, c->m->cfg.command_timeout_ms < QUIT_TIMEOUT_MS
+	                         ? c->m->cfg.command_timeout_ms
+	                         : QUIT_TIMEOUT_MS);
+}
+
 void smtp_deadline(struct conn *c, uint64_t ms)
 {
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
@@ -553,11 +562,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	if (c->state == C_IDLE) {
 		/* nothing came for it in time */
 		c->feed.idle(c->feed.arg, false);
-		c->state = C_QUIT;
-		smtp_cmd(c, "QUIT");
-		smtp_deadline(c, c->m->cfg.command_timeout_ms < QUIT_TIMEOUT_MS
-		                         ? c->m->cfg.command_timeout_ms
-		                         : QUIT_TIMEOUT_MS);
+		smtp_quit(c);
 		return;
 	}
 	snprintf(text, sizeof(text), "timeout waiting for %s", names[c->state]);

@@ -79,6 +79,8 @@ struct conn {
 /* smtp_client.c */
 void smtp_cmd(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void smtp_deadline(struct conn *c, uint64_t ms);
+/* smtp_quit - say QUIT; the connection ends on its reply or QUIT_TIMEOUT_MS later */
+void smtp_quit(struct conn *c);
 /* smtp_finish_msg - fill the message's unanswered recipients, hand it back to the feed */
 void smtp_finish_msg(struct conn *c, enum mta_outcome o, int code, const char *dsn,
                      const char *text);

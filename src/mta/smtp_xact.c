@@ -96,11 +96,7 @@ void smtp_xact_start(struct conn *c)
 			c->feed.idle(c->feed.arg, true);
 			return;
 		}
-		c->state = C_QUIT;
-		smtp_cmd(c, "QUIT");
-		smtp_deadline(c, c->m->cfg.command_timeout_ms < QUIT_TIMEOUT_MS
-		                         ? c->m->cfg.command_timeout_ms
-		                         : QUIT_TIMEOUT_MS);
+		smtp_quit(c);
 		return;
 	}
 	c->carried = true;
