@@ -7,14 +7,13 @@ exit, so an AddressSanitizer or UBSan report in the daemon fails the test.
 """
 import json
 import os
-import random
 import shutil
 import signal
 import smtplib
 import socket
 import ssl
-import stat
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,33 +25,11 @@ BUILD = Path(os.environ.get("POSTERN_BUILD", ROOT / "build"))
 POSTERND = BUILD / "posternd"
 POSTERNCTL = BUILD / "posternctl"
 IS_ROOT = os.geteuid() == 0
+# one way to pick a port, shared with the bench (bench/relays.py)
+sys.path.insert(0, str(ROOT / "bench"))
+from relays import free_port  # noqa: E402,F401
+
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
-
-
-def _ephemeral_low():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port():
-    """A port free now, below the ephemeral range: a port the kernel hands
-    out for outgoing connections (delivery, clients) could be taken by one
-    of them before a relay restarted later listens on it again."""
-    low = _ephemeral_low()
-    for _ in range(200):
-        port = random.randrange(10000, max(10001, low))
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tls_client_context():

@@ -238,6 +238,9 @@ static const struct row rows[] = {
         BAD(H "[smtp]\nmax_message_size = 65M\n", 4, "65M is out of range"),
         BAD(H "[smtp]\nbanner_delay = 61s\n", 4, "[smtp] banner_delay",
             "61s is out of range (0 to 60000)"),
+        BAD(H "[delivery]\nconnection_reuse_time = 6m\n", 4, "[delivery] connection_reuse_time",
+            "6m is out of range (0 to 300000)"),
+        BAD(H "[delivery]\nconnection_reuse_time = forever\n", 4, "'forever' is not a duration"),
         BAD(H "[smtp]\nauth_threads = 65\n", 4, "out of range (1 to 64)"),
         BAD(H "[smtp]\ncommand_timeout = 0\n", 4, "out of range"),
         BAD(H "[smtp]\nauth_failure_window = 999ms\n", 4, "out of range"),
@@ -440,6 +443,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->out_max_connections, 100);
 	assert_int_equal(c->dest_concurrency, 10);
 	assert_int_equal(c->msgs_per_conn, 100);
+	assert_int_equal(c->conn_reuse_ms, 2000);
 	assert_int_equal(c->connect_timeout_ms, 30 * 1000);
 	assert_int_equal(c->out_command_timeout_ms, 5 * 60 * 1000);
 	assert_int_equal(c->out_data_timeout_ms, 10 * 60 * 1000);
