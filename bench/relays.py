@@ -21,9 +21,14 @@ SENDER = "app@example.com"
 RCPT = "user@example.org"
 
 
+_given = set()  # ports handed out by this process: each once, even before it is bound
+
+
 def free_port():
     """a free port below the ephemeral range, which the load's own outgoing
-    connections draw from (a server restarted later must find it free)"""
+    connections draw from (a server restarted later must find it free), and
+    never one this process handed out already (a server may not have bound
+    it yet)"""
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
             low = int(f.read().split()[0])
@@ -31,11 +36,14 @@ def free_port():
         low = 32768
     for _ in range(200):
         port = random.randrange(10000, max(10001, low))
+        if port in _given:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _given.add(port)
             return port
     raise RuntimeError("no free port below the ephemeral range")
 
