@@ -8,6 +8,7 @@ build=$1
 var=$2
 port=${POSTERN_PORT:-2587}
 tlsport=${POSTERN_TLS_PORT:-2465}
+apiport=${POSTERN_API_PORT:-2580}
 
 mkdir -p "$var/tls"
 var=$(cd "$var" && pwd)
@@ -31,6 +32,9 @@ tls_key = $var/tls/key.pem
 [delivery]
 transport = capture
 capture_dir = $var/capture
+
+[api]
+listen = 127.0.0.1:$apiport
 EOC
 fi
 if [ ! -f "$var/tls/cert.pem" ]; then
@@ -61,7 +65,13 @@ if [ ! -f "$var/demo-password" ]; then
 	$ctl domain add example.com --force >/dev/null 2>&1 || true
 	(umask 077 && $ctl source passwd demo | awk '/^new password/ {print $NF}' >"$var/demo-password")
 fi
+if [ ! -f "$var/demo-api-key" ]; then
+	(umask 077 && $ctl source credential add demo demo-key --kind api-key |
+		awk '/^API key:/ {print $NF}' >"$var/demo-api-key")
+fi
 pw=$(cat "$var/demo-password")
+key=$(cat "$var/demo-api-key")
+apiaddr=$(awk '/^\[/ {sec = $0} sec == "[api]" && $1 == "listen" {print $3}' "$conf")
 cat <<EOM
 
   Postern is running (logs below). Submission: 127.0.0.1:$port (STARTTLS)
@@ -78,9 +88,14 @@ cat <<EOM
       print(s.sendmail('app@example.com', ['you@example.org'], \\
       'From: app@example.com\\r\\nSubject: hi\\r\\n\\r\\nHello')); s.quit()"
 
+  or over HTTP with the demo API key (also in $var/demo-api-key):
+    curl -sS http://${apiaddr:-"(add [api] listen to $conf)"}/v1/messages -H 'Authorization: Bearer $key' \\
+         -H 'Content-Type: application/json' \\
+         -d '{"from": "app@example.com", "to": "you@example.org", "subject": "hi", "text": "Hello"}'
+
   Delivered messages appear in $var/capture/ as .eml (and .json envelopes),
   DKIM-signed for example.com (posternctl domain show example.com).
-  Administer with: $ctl source list
+  Administer with: $ctl source list   (and: log search, stats, audit)
 
 EOM
 wait $pid

@@ -5,10 +5,14 @@
  *   POST   /admin/v1/sources                 add {name, kind, auth, networks}
  *   GET    /admin/v1/sources/NAME            show
  *   DELETE /admin/v1/sources/NAME            delete
- *   POST   /admin/v1/sources/NAME/suspend    the kill switch
+ *   POST   /admin/v1/sources/NAME/suspend    the kill switch {queued: hold|drop}
  *   POST   /admin/v1/sources/NAME/resume
  *   POST   /admin/v1/sources/NAME/password   a new password, shown once
  *   PUT    /admin/v1/sources/NAME/networks   {networks: [CIDR, ...]}
+ *   PUT    /admin/v1/sources/NAME/limits     {per_minute, per_hour, per_day,
+ *                                             max_recipients, max_size, max_connections}
+ *   .../NAME/credentials...                  admin_creds.c
+ *   .../NAME/webhook                         admin_webhook.c
  *   POST   /admin/v1/sources/NAME/identities {action: allow|deny, envelope, from,
  *                                             remove: bool}: add or remove a rule
  *
@@ -18,13 +22,16 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api_internal.h"
 #include "auth.h"
 #include "cidr.h"
 #include "http.h"
+#include "limit.h"
 #include "log.h"
 #include "mta.h"
+#include "queue.h"
 #include "sources.h"
 #include "store.h"
 #include "strutil.h"
@@ -32,7 +39,40 @@
 
 static const char *kind_default = "app";
 
-static json_t *source_json(const struct source *s)
+json_t *admin_cred_json(const struct source_cred *c)
+{
+	int64_t now = (int64_t)time(NULL);
+	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "name", c->name, "kind",
+	                      c->kind == CRED_API_KEY ? "api_key" : "password", "created_at",
+	                      http_iso8601(c->created_at), "expires_at",
+	                      http_iso8601(c->expires_at), "last_used_at",
+	                      http_iso8601(c->last_used_at), "expired", !source_cred_valid(c, now));
+	/* the public part of a key, so that a key in hand can be told apart; never the secret */
+	if (c->kind == CRED_API_KEY)
+		json_object_set_new(j, "key_prefix", json_sprintf("pk_%s_", c->key_id));
+	return j;
+}
+
+static json_t *limits_json(struct source *s)
+{
+	int64_t now = (int64_t)time(NULL);
+	json_t *lim = json_object();
+	json_t *used = json_object();
+	static const enum limit_kind kinds[] = {LIMIT_PER_MINUTE, LIMIT_PER_HOUR, LIMIT_PER_DAY,
+	                                        LIMIT_RCPTS,      LIMIT_SIZE,     LIMIT_CONNS};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int64_t v = limit_value(s, kinds[i]);
+		json_object_set_new(lim, limit_key(kinds[i]), v ? json_integer(v) : json_null());
+	}
+	json_object_set_new(used, "per_minute", json_integer(limit_rate_used(s, RATE_MINUTE, now)));
+	json_object_set_new(used, "per_hour", json_integer(limit_rate_used(s, RATE_HOUR, now)));
+	json_object_set_new(used, "per_day", json_integer(limit_rate_used(s, RATE_DAY, now)));
+	json_object_set_new(used, "connections", json_integer(s->conns));
+	return json_pack("{s:o, s:o}", "limits", lim, "usage", used);
+}
+
+json_t *admin_source_json(struct source *s)
 {
 	json_t *nets = json_array();
 	json_t *creds = json_array();
@@ -42,17 +82,18 @@ static json_t *source_json(const struct source *s)
 		cidr_format(&s->nets[i], tmp, sizeof(tmp));
 		json_array_append_new(nets, json_string(tmp));
 	}
-	for (size_t i = 0; i < s->npw; i++)
-		json_array_append_new(creds,
-		                      json_pack("{s:s, s:s, s:o, s:o}", "name", s->pw[i].name,
-		                                "kind", "password", "created_at",
-		                                http_iso8601(s->pw[i].created_at), "expires_at",
-		                                http_iso8601(s->pw[i].expires_at)));
+	for (size_t i = 0; i < s->ncreds; i++)
+		json_array_append_new(creds, admin_cred_json(&s->creds[i]));
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "name", s->name, "kind",
 	                      s->kind, "auth", s->auth == SOURCE_AUTH_IP ? "ip" : "password",
 	                      "status", s->suspended ? "suspended" : "active", "networks", nets,
 	                      "credentials", creds, "created_at", http_iso8601(s->created_at),
 	                      "updated_at", http_iso8601(s->updated_at));
+	if (s->suspended)
+		json_object_set_new(j, "queued_mail",
+		                    json_string(s->drop_queued ? "drop" : "hold"));
+	json_object_set_new(j, "webhook",
+	                    s->webhook_url[0] ? json_string(s->webhook_url) : json_null());
 	json_object_set_new(j, "pool", json_string(s->pool));
 	json_object_set_new(j, "lane", json_string(s->bulk ? "bulk" : "urgent"));
 	json_t *ids = json_array();
@@ -62,12 +103,15 @@ static json_t *source_json(const struct source *s)
 		                                s->ids[i].deny ? "deny" : "allow", "envelope",
 		                                s->ids[i].envelope, "from", s->ids[i].header_from));
 	json_object_set_new(j, "identities", ids);
+	json_t *l = limits_json(s);
+	json_object_update(j, l);
+	json_decref(l);
 	return j;
 }
 
 static void collect(struct source *s, void *arg)
 {
-	json_array_append_new(arg, source_json(s));
+	json_array_append_new(arg, admin_source_json(s));
 }
 
 static int by_name(const void *a, const void *b)
@@ -204,9 +248,10 @@ static void hashed(const char *hash, void *arg)
 		          json_pack("{s:s, s:s}", "name", j->name, "password", j->secret));
 	else if (j->auth == SOURCE_AUTH_PASSWORD)
 		http_json(req, 201,
-		          json_pack("{s:o, s:s}", "source", source_json(s), "password", j->secret));
+		          json_pack("{s:o, s:s}", "source", admin_source_json(s), "password",
+		                    j->secret));
 	else
-		http_json(req, 201, json_pack("{s:o}", "source", source_json(s)));
+		http_json(req, 201, json_pack("{s:o}", "source", admin_source_json(s)));
 	add_job_free(j);
 }
 
@@ -303,7 +348,7 @@ static void set_networks(struct api *a, struct evhttp_request *req, struct sourc
 	}
 	auth_forget(a->deps.auth, s);
 	log_info("admin source networks name=%s networks=%d", s->name, n);
-	http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
 }
 
 /* PATCH {kind, pool, lane}: how the source's mail is sent */
@@ -348,19 +393,124 @@ static void patch(struct api *a, struct evhttp_request *req, struct source *s)
 	}
 	log_info("admin source set name=%s kind=%s pool=%s lane=%s", s->name, s->kind,
 	         s->pool[0] ? s->pool : "-", s->bulk ? "bulk" : "urgent");
-	http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
 }
 
+/*
+ * POST .../suspend {"queued": "hold"|"drop"} and .../resume: the kill switch.
+ * Sessions and requests of the source are refused from their next command
+ * on (the registry is asked each time); its queued mail is held or dropped
+ * through the queue's gate, and released again on resume.
+ */
 static void set_suspended(struct api *a, struct evhttp_request *req, struct source *s, bool on)
 {
+	json_t *body = http_body_json_opt(req);
+	const char *queued = "hold";
+	json_error_t jerr;
 	char err[256];
 
-	if (sources_set_suspended(a->deps.reg, s, on, err, sizeof(err)) != 0) {
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s}", "queued", &queued) < 0) {
+		http_error(req, 400, "bad_request", "%s", jerr.text);
+		json_decref(body);
+		return;
+	}
+	bool drop = strcmp(queued, "drop") == 0;
+	if (!drop && strcmp(queued, "hold") != 0) {
+		http_error(req, 422, "invalid_queued", "queued must be hold or drop");
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+	if (!on && drop) {
+		http_error(req, 422, "invalid_queued", "resume takes no queued mode");
+		return;
+	}
+	if (sources_set_suspended(a->deps.reg, s, on, drop, err, sizeof(err)) != 0) {
 		http_error(req, 503, "store_error", "%s", err);
 		return;
 	}
-	log_info("admin source %s name=%s", on ? "suspend" : "resume", s->name);
-	http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+	auth_forget(a->deps.auth, s);
+	queue_source_changed(a->deps.queue, s->name);
+	log_info("admin source %s name=%s queued=%s", on ? "suspend" : "resume", s->name,
+	         on ? (drop ? "drop" : "hold") : "release");
+	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
+}
+
+/* one limit from the body: absent keeps, null or 0 clears, else a count (or a size) */
+static int limit_from(struct evhttp_request *req, json_t *body, const char *key, int64_t max,
+                      int64_t *v)
+{
+	json_t *j = json_object_get(body, key);
+	uint64_t u;
+
+	if (j == NULL)
+		return 0;
+	if (json_is_null(j)) {
+		*v = 0;
+		return 0;
+	}
+	if (json_is_integer(j) && json_integer_value(j) >= 0 && json_integer_value(j) <= max) {
+		*v = json_integer_value(j);
+		return 0;
+	}
+	if (json_is_string(j) && strcmp(key, "max_size") == 0 &&
+	    parse_size(json_string_value(j), &u) == 0 && u <= (uint64_t)max) {
+		*v = (int64_t)u;
+		return 0;
+	}
+	http_error(req, 422, "invalid_limit", "%s must be a whole number from 0 to %lld%s", key,
+	           (long long)max, strcmp(key, "max_size") == 0 ? " (or a size such as 10M)" : "");
+	return -1;
+}
+
+/* PUT .../limits {per_minute, per_hour, per_day, max_recipients, max_size, max_connections} */
+static void set_limits(struct api *a, struct evhttp_request *req, struct source *s)
+{
+	static const char *keys[] = {"per_minute",     "per_hour", "per_day",
+	                             "max_recipients", "max_size", "max_connections"};
+	json_t *body = http_body_json(req);
+	struct store_limits lim = s->limits;
+	int64_t *slot[] = {&lim.per_minute, &lim.per_hour, &lim.per_day,
+	                   &lim.max_rcpts,  &lim.max_size, &lim.max_conns};
+	int64_t max[] = {100000000, 100000000, 1000000000, 100000, INT64_C(1) << 40, 100000};
+	char err[256];
+	const char *k;
+	json_t *v;
+
+	if (body == NULL)
+		return;
+	json_object_foreach(body, k, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < 6; i++)
+			known |= strcmp(k, keys[i]) == 0;
+		if (!known) {
+			http_error(req, 400, "bad_request",
+			           "unknown limit %.40s (one of per_minute, "
+			           "per_hour, per_day, max_recipients, max_size, max_connections)",
+			           k);
+			json_decref(body);
+			return;
+		}
+	}
+	for (size_t i = 0; i < 6; i++)
+		if (limit_from(req, body, keys[i], max[i], slot[i]) < 0) {
+			json_decref(body);
+			return;
+		}
+	json_decref(body);
+	if (sources_set_limits(a->deps.reg, s, &lim, err, sizeof(err)) != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	log_info("admin source limits name=%s per_minute=%lld per_hour=%lld per_day=%lld "
+	         "max_recipients=%lld max_size=%lld max_connections=%lld",
+	         s->name, (long long)lim.per_minute, (long long)lim.per_hour,
+	         (long long)lim.per_day, (long long)lim.max_rcpts, (long long)lim.max_size,
+	         (long long)lim.max_conns);
+	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
 }
 
 static void new_password(struct api *a, struct evhttp_request *req, struct source *s)
@@ -423,7 +573,7 @@ static void identity_rule(struct api *a, struct evhttp_request *req, struct sour
 	}
 	log_info("admin source %s name=%s action=%s", remove ? "unapprove" : "approve", s->name,
 	         deny ? "deny" : "allow");
-	http_json(req, remove ? 200 : 201, json_pack("{s:o}", "source", source_json(s)));
+	http_json(req, remove ? 200 : 201, json_pack("{s:o}", "source", admin_source_json(s)));
 }
 
 static void remove_source(struct api *a, struct evhttp_request *req, struct source *s)
@@ -454,13 +604,13 @@ void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t
 		return;
 	}
 	struct source *s = source_name_valid(seg[0]) ? sources_find(a->deps.reg, seg[0]) : NULL;
-	if (s == NULL || nseg > 2) {
+	if (s == NULL || nseg > 4) {
 		http_error(req, 404, "not_found", "no source named %.64s", seg[0]);
 		return;
 	}
 	if (nseg == 1) {
 		if (cmd == EVHTTP_REQ_GET)
-			http_json(req, 200, json_pack("{s:o}", "source", source_json(s)));
+			http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
 		else if (cmd == EVHTTP_REQ_DELETE)
 			remove_source(a, req, s);
 		else if (cmd == EVHTTP_REQ_PATCH)
@@ -470,8 +620,20 @@ void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t
 		return;
 	}
 	const char *verb = seg[1];
-	if (strcmp(verb, "networks") == 0 && cmd == EVHTTP_REQ_PUT)
+	if (strcmp(verb, "credentials") == 0) {
+		admin_credentials(a, req, s, seg + 2, nseg - 2);
+		return;
+	}
+	if (nseg > 2) {
+		http_error(req, 404, "not_found", "no such resource");
+		return;
+	}
+	if (strcmp(verb, "webhook") == 0)
+		admin_webhook(a, req, s);
+	else if (strcmp(verb, "networks") == 0 && cmd == EVHTTP_REQ_PUT)
 		set_networks(a, req, s);
+	else if (strcmp(verb, "limits") == 0 && cmd == EVHTTP_REQ_PUT)
+		set_limits(a, req, s);
 	else if (cmd != EVHTTP_REQ_POST)
 		http_error(req, 405, "method_not_allowed", "use POST");
 	else if (strcmp(verb, "suspend") == 0)

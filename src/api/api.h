@@ -1,11 +1,16 @@
 /*
- * api.h - Postern's HTTP interface: the admin API (/admin/v1/...) that
- * posternctl uses over the Unix control socket, and /healthz. The send API,
- * metrics and the unsubscribe endpoint join it here.
+ * api.h - Postern's HTTP interface, three doors on libevent's evhttp:
+ *   - the control socket (Unix, 0600): the admin API (/admin/v1/...) that
+ *     posternctl uses, /metrics, /healthz;
+ *   - the admin listener (TCP, optional, a bearer token): the same;
+ *   - the send API listeners (TCP, HTTP or HTTPS): POST /v1/messages,
+ *     GET /v1/messages/ID, /healthz.
  */
 #ifndef POSTERN_API_H
 #define POSTERN_API_H
 
+#include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,6 +25,10 @@ struct smtpd;
 struct domains;
 struct check_expect;
 struct resolver;
+struct store;
+struct eventlog;
+struct submission_env;
+struct webhooks;
 
 struct api_deps {
 	struct sources *reg;
@@ -32,6 +41,21 @@ struct api_deps {
 	const struct check_expect *expect; /* what domain checks compare with (the daemon's) */
 	struct resolver *check_dns;        /* for domain checks: uncached */
 	const char *version;
+	struct store *store;    /* the daemon's: audit log, idempotency keys */
+	const char *store_path; /* a second connection is opened for searches */
+	struct eventlog *events;
+	const struct submission_env *subenv; /* the send API's path to the spool */
+	const char *hostname;
+	struct webhooks *webhooks;
+};
+
+/* what a reload may change */
+struct api_limits {
+	uint64_t max_body;         /* octets of a send request */
+	uint64_t timeout_ms;       /* to read a whole request */
+	uint64_t max_message_size; /* as [smtp] */
+	size_t max_recipients;
+	size_t max_header_size;
 };
 
 struct api;
@@ -47,5 +71,18 @@ void api_free(struct api *a);
 int api_bind_unix(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen);
 /* api_listen_unix - serve the admin API on fd (from api_bind_unix; taken over). */
 int api_listen_unix(struct api *a, int fd, const char *path, char *err, size_t errlen);
+
+enum api_door_kind { API_DOOR_SEND, API_DOOR_ADMIN };
+/*
+ * api_listen_tcp - serve a door on a bound, listening TCP socket fd (taken
+ * over). tls: HTTPS with the context of api_set_tls. addr is for the log.
+ */
+int api_listen_tcp(struct api *a, enum api_door_kind kind, int fd, bool tls, const char *addr,
+                   char *err, size_t errlen);
+/* api_set_tls - the certificate of the HTTPS doors (referenced; replaced on reload) */
+void api_set_tls(struct api *a, SSL_CTX *ctx);
+/* api_set_admin_token - the bearer token of the admin listener (copied, wiped on free) */
+void api_set_admin_token(struct api *a, const char *token);
+void api_set_limits(struct api *a, const struct api_limits *lim);
 
 #endif

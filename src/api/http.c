@@ -109,6 +109,13 @@ json_t *http_body_json(struct evhttp_request *req)
 	return j;
 }
 
+json_t *http_body_json_opt(struct evhttp_request *req)
+{
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) == 0)
+		return json_object();
+	return http_body_json(req);
+}
+
 json_t *http_iso8601(int64_t t)
 {
 	char buf[32];
@@ -119,5 +126,17 @@ json_t *http_iso8601(int64_t t)
 		return json_null();
 	gmtime_r(&tt, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+json_t *http_time_ms(int64_t ms)
+{
+	char buf[40];
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(ms % 1000));
 	return json_string(buf);
 }

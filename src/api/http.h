@@ -20,6 +20,10 @@ void http_error(struct evhttp_request *req, int status, const char *code_name, c
  * 400/415 itself. Duplicate keys are refused.
  */
 json_t *http_body_json(struct evhttp_request *req);
+/* http_body_json_opt - as http_body_json, but no body at all reads as {} */
+json_t *http_body_json_opt(struct evhttp_request *req);
+/* http_time_ms - ms since the epoch as "2026-11-23T10:00:00.123Z" (a new JSON string) */
+json_t *http_time_ms(int64_t ms);
 /* http_iso8601 - seconds since the epoch as "2026-11-23T10:00:00Z" (a new JSON string). */
 json_t *http_iso8601(int64_t t);
 

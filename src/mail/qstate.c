@@ -67,6 +67,9 @@ void qstate_encode(const struct qstate *st, struct buf *out)
 	           "\nheld %d\ndelayed %d\nbulk %d\n",
 	           QSTATE_MAGIC, st->attempts, st->first_ms, st->last_ms, st->next_ms,
 	           st->held ? 1 : 0, st->delayed ? 1 : 0, st->bulk ? 1 : 0);
+	/* only when set: files without it read the same in older versions */
+	if (st->held && st->held_suspended)
+		buf_puts(out, "suspended 1\n");
 	for (size_t i = 0; i < st->nrcpts; i++) {
 		const struct qstate_rcpt *r = &st->rcpts[i];
 		buf_printf(out, "rcpt %zu %s %d %s %s %s\n", i, rcpt_status_name(r->status),
@@ -181,6 +184,8 @@ int qstate_decode(const char *p, size_t n, size_t nrcpts, struct qstate *st, cha
 			st->delayed = v == 1;
 		else if (strcmp(line, "bulk") == 0 && v <= 1)
 			st->bulk = v == 1;
+		else if (strcmp(line, "suspended") == 0 && v <= 1)
+			st->held_suspended = v == 1;
 		else {
 			snprintf(err, errlen, "unknown item %s", line);
 			goto out;
@@ -200,14 +205,16 @@ out:
 	return r;
 }
 
-int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk)
+int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk, bool *suspended)
 {
 	const char *end = p + n;
-	bool magic = false, done = false;
+	bool magic = false, done = false, susp = false;
 
 	*next_ms = 0;
 	*held = false;
 	*bulk = false;
+	if (suspended)
+		*suspended = false;
 	while (p < end && !done) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -225,6 +232,8 @@ int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bu
 				*held = true;
 			else if (strcmp(line, "bulk 1") == 0)
 				*bulk = true;
+			else if (strcmp(line, "suspended 1") == 0)
+				susp = true;
 			else if (strcmp(line, "end") == 0)
 				done = true;
 		}
@@ -232,6 +241,8 @@ int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bu
 			return -1;
 		p += len + (nl ? 1 : 0);
 	}
+	if (suspended)
+		*suspended = susp && *held;
 	/* like qstate_decode: the file must end with a line end after "end" */
 	return done && n > 0 && end[-1] == '\n' ? 0 : -1;
 }

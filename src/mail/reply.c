@@ -65,6 +65,8 @@ static const struct reply_def table[RPL_MAX] = {
         [RPL_NO_SIGNING_KEY] = {550, "5.7.1", "No active DKIM key for the From: domain"},
         [RPL_CONTENT_CONVERT] = {554, "5.6.0", "Message content cannot be made 7-bit clean"},
         [RPL_SIGN_FAILED] = {451, "4.3.0", "Message could not be signed; try again later"},
+        [RPL_SOURCE_LIMIT] = {451, "4.7.1", "Source limit reached; try again later"},
+        [RPL_SOURCE_CONNS] = {421, "4.7.1", "Too many connections for this source; closing"},
 };
 
 const struct reply_def *reply_def(enum reply r)

@@ -65,6 +65,8 @@ enum reply {
 	RPL_NO_SIGNING_KEY,   /* 550 5.7.1: no active DKIM key for the From: domain */
 	RPL_CONTENT_CONVERT,  /* 554 5.6.0: content that cannot be made 7-bit clean */
 	RPL_SIGN_FAILED,      /* 451 4.3.0 */
+	RPL_SOURCE_LIMIT,     /* 451 4.7.1: a limit of the source's (the text names it) */
+	RPL_SOURCE_CONNS,     /* 421 4.7.1: at connect, the source's connections at once */
 	RPL_MAX
 };
 

@@ -38,6 +38,7 @@ struct cache_entry {
 	unsigned char digest[crypto_generichash_BYTES];
 	uint64_t generation;
 	uint64_t until_ms;
+	int64_t cred_id; /* the credential it verified against (its expiry still applies) */
 };
 
 struct auth {
@@ -59,8 +60,10 @@ struct auth_req {
 	char pass[256];
 	struct sockaddr_storage client;
 	char ipkey[64];
-	char *hashes[SOURCE_MAX_PASSWORDS];
+	char *hashes[SOURCE_MAX_CREDS];
+	int64_t cred_ids[SOURCE_MAX_CREDS];
 	size_t nhashes;
+	int64_t matched_cred; /* the credential that verified, 0 if none (or a cached answer) */
 	bool known;
 	uint64_t generation;
 	bool matched;
@@ -245,26 +248,28 @@ static void digest(struct auth *a, const char *name, const char *pass,
 	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
 }
 
-static bool cache_hit(struct auth *a, const struct source *s, const char *pass)
+/* cache_hit - the credential id a remembered verification of pass holds, or 0 */
+static int64_t cache_hit(struct auth *a, struct source *s, const char *pass)
 {
 	struct cache_entry *slots = htab_get(a->cache, s->name);
 	unsigned char d[crypto_generichash_BYTES];
 	uint64_t now = mono_ms();
-	bool hit = false;
+	int64_t hit = 0;
 
 	if (slots == NULL || a->lim.cache_ttl_ms == 0)
-		return false;
+		return 0;
 	digest(a, s->name, pass, d);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		if (slots[i].until_ms > now && slots[i].generation == s->generation &&
 		    sodium_memcmp(slots[i].digest, d, sizeof(d)) == 0)
-			hit = true;
+			hit = slots[i].cred_id;
 	}
 	sodium_memzero(d, sizeof(d));
-	return hit;
+	struct source_cred *c = hit ? source_find_cred_id(s, hit) : NULL;
+	return c && source_cred_valid(c, (int64_t)time(NULL)) ? hit : 0;
 }
 
-static void cache_put(struct auth *a, const struct source *s, const char *pass)
+static void cache_put(struct auth *a, const struct source *s, const char *pass, int64_t cred_id)
 {
 	struct cache_entry *slots = htab_get(a->cache, s->name);
 	uint64_t now = mono_ms();
@@ -282,6 +287,7 @@ static void cache_put(struct auth *a, const struct source *s, const char *pass)
 	digest(a, s->name, pass, slots[victim].digest);
 	slots[victim].generation = s->generation;
 	slots[victim].until_ms = now + a->lim.cache_ttl_ms;
+	slots[victim].cred_id = cred_id;
 }
 
 void auth_forget(struct auth *a, const struct source *s)
@@ -314,6 +320,8 @@ static void finish(struct auth_req *r)
 	}
 	if (r->counted && r->result == AUTH_OK)
 		refund_failure(a, r);
+	if (s && r->matched_cred)
+		sources_cred_used(a->reg, s, r->matched_cred);
 	if (!r->cancelled)
 		r->done(r->result, s, r->arg);
 	req_free(r);
@@ -325,8 +333,10 @@ static void verify_work(void *arg)
 
 	r->matched = false;
 	for (size_t i = 0; i < r->nhashes; i++)
-		if (crypto_pwhash_str_verify(r->hashes[i], r->pass, strlen(r->pass)) == 0)
+		if (crypto_pwhash_str_verify(r->hashes[i], r->pass, strlen(r->pass)) == 0) {
 			r->matched = true;
+			r->matched_cred = r->cred_ids[i];
+		}
 }
 
 static void verify_done(void *arg)
@@ -339,7 +349,7 @@ static void verify_done(void *arg)
 	if (r->result == AUTH_OK) {
 		struct source *s = sources_find(a->reg, r->user);
 		if (s && s->generation == r->generation)
-			cache_put(a, s, r->pass);
+			cache_put(a, s, r->pass, r->matched_cred);
 	}
 	if (r->flight[0])
 		htab_del(a->inflight, r->flight);
@@ -349,6 +359,7 @@ static void verify_done(void *arg)
 		w->known = r->known;
 		w->generation = r->generation;
 		w->result = r->result;
+		w->matched_cred = r->matched_cred;
 		finish(w);
 	}
 	finish(r);
@@ -409,18 +420,21 @@ struct auth_req *auth_check_password(struct auth *a, const char *user, const cha
 	/* user names longer than a source name can be cannot match one */
 	if (strlen(user) > SOURCE_NAME_MAX)
 		s = NULL;
-	r->known = s != NULL && s->auth == SOURCE_AUTH_PASSWORD && s->npw > 0;
+	r->known = s != NULL && s->auth == SOURCE_AUTH_PASSWORD;
 	if (r->known) {
 		r->generation = s->generation;
-		if (source_active(s) && cache_hit(a, s, pass)) {
+		if (source_active(s) && (r->matched_cred = cache_hit(a, s, pass)) != 0) {
 			r->result = AUTH_OK;
 			event_base_once(a->base, -1, EV_TIMEOUT, deferred, r, &now);
 			return r;
 		}
-		time_t t = time(NULL);
-		for (size_t i = 0; i < s->npw; i++)
-			if (s->pw[i].expires_at == 0 || s->pw[i].expires_at > t)
-				r->hashes[r->nhashes++] = xstrdup(s->pw[i].hash);
+		int64_t t = (int64_t)time(NULL);
+		for (size_t i = 0; i < s->ncreds; i++)
+			if (s->creds[i].kind == CRED_PASSWORD &&
+			    source_cred_valid(&s->creds[i], t)) {
+				r->cred_ids[r->nhashes] = s->creds[i].cred_id;
+				r->hashes[r->nhashes++] = xstrdup(s->creds[i].hash);
+			}
 	}
 	if (r->nhashes == 0) {
 		r->known = false;
@@ -472,4 +486,75 @@ void auth_hash_async(struct auth *a, const char *pass, auth_hash_fn done, void *
 	j->done = done;
 	j->arg = arg;
 	workq_submit(a->wq, hash_work, hash_done, j);
+}
+
+/* -- API keys ------------------------------------------------------------------ */
+
+static void key_digest(const char *secret, size_t n, char hex[API_KEY_HASH])
+{
+	unsigned char d[32];
+
+	crypto_generichash(d, sizeof(d), (const unsigned char *)secret, n, NULL, 0);
+	sodium_bin2hex(hex, API_KEY_HASH, d, sizeof(d));
+	sodium_memzero(d, sizeof(d));
+}
+
+static void random_alnum(char *out, size_t n)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = set[randombytes_uniform(sizeof(set) - 1)];
+	out[n] = '\0';
+}
+
+void auth_new_api_key(char key[API_KEY_LEN + 1], char key_id[API_KEY_ID_LEN + 1],
+                      char hash[API_KEY_HASH])
+{
+	char secret[33];
+
+	random_alnum(key_id, API_KEY_ID_LEN);
+	random_alnum(secret, 32); /* 190 bits */
+	snprintf(key, API_KEY_LEN + 1, "pk_%s_%s", key_id, secret);
+	key_digest(secret, 32, hash);
+	sodium_memzero(secret, sizeof(secret));
+}
+
+enum auth_result auth_check_api_key(struct auth *a, const char *key, const struct sockaddr *client,
+                                    struct source **out)
+{
+	char ipkey[64], id[API_KEY_ID_LEN + 1], hex[API_KEY_HASH];
+	struct source_cred *c = NULL;
+	struct source *s = NULL;
+	struct throttle *t;
+	size_t n = strlen(key);
+	bool ok = false;
+
+	*out = NULL;
+	sockaddr_key(client, ipkey, sizeof(ipkey));
+	t = throttle_get(a, a->by_ip, ipkey, false);
+	if (t && t->failures >= a->lim.ip_max_failures)
+		return AUTH_THROTTLED;
+	bool shaped =
+	        n == API_KEY_LEN && strncmp(key, "pk_", 3) == 0 && key[3 + API_KEY_ID_LEN] == '_';
+	if (shaped) {
+		memcpy(id, key + 3, API_KEY_ID_LEN);
+		id[API_KEY_ID_LEN] = '\0';
+		s = sources_find_key(a->reg, id, &c);
+	}
+	/* the digest is computed whether or not the id is known */
+	key_digest(shaped ? key + 4 + API_KEY_ID_LEN : key, shaped ? 32 : n, hex);
+	if (s && c && strlen(c->hash) == API_KEY_HASH - 1 &&
+	    sodium_memcmp(hex, c->hash, API_KEY_HASH - 1) == 0)
+		ok = source_cred_valid(c, (int64_t)time(NULL)) && !s->deleted;
+	sodium_memzero(hex, sizeof(hex));
+	if (!ok) {
+		a->by_ip = bound(a, a->by_ip);
+		if ((t = throttle_get(a, a->by_ip, ipkey, true)) != NULL)
+			t->failures++;
+		return AUTH_FAIL;
+	}
+	sources_cred_used(a->reg, s, c->cred_id);
+	*out = s;
+	return AUTH_OK;
 }

@@ -71,6 +71,26 @@ void auth_generate_secret(char out[33]);
 typedef void (*auth_hash_fn)(const char *hash, void *arg);
 void auth_hash_async(struct auth *a, const char *pass, auth_hash_fn done, void *arg);
 
+/*
+ * API keys: "pk_" + a 16-character public id + "_" + a 32-character secret.
+ * auth_new_api_key fills key (the whole key, shown once), key_id, and hash
+ * (what the store keeps: the BLAKE2b-256 digest of the secret, in hex).
+ */
+#define API_KEY_LEN    (3 + 16 + 1 + 32)
+#define API_KEY_ID_LEN 16
+#define API_KEY_HASH   65
+void auth_new_api_key(char key[API_KEY_LEN + 1], char key_id[API_KEY_ID_LEN + 1],
+                      char hash[API_KEY_HASH]);
+/*
+ * auth_check_api_key - at once, on the loop: AUTH_OK with *out (borrowed) if
+ * key is a valid, unexpired key of a source (whether that source is active
+ * and accepts client is the door's to check and say); AUTH_FAIL otherwise
+ * (the same work whether the id is known or not); AUTH_THROTTLED after too
+ * many failures from client.
+ */
+enum auth_result auth_check_api_key(struct auth *a, const char *key, const struct sockaddr *client,
+                                    struct source **out);
+
 /* auth_forget - drop cached verifications of s (after a credential change). */
 void auth_forget(struct auth *a, const struct source *s);
 

@@ -8,6 +8,7 @@
 
 #include "htab.h"
 #include "idpattern.h"
+#include "limit.h"
 #include "log.h"
 #include "strutil.h"
 #include "xmalloc.h"
@@ -15,8 +16,11 @@
 struct sources {
 	struct store *st;
 	struct htab *by_name;
-	struct htab *by_id; /* key: decimal id */
+	struct htab *by_id;  /* key: decimal id */
+	struct htab *by_key; /* API key id -> source */
 };
+
+static void load_counter(const struct store_counter *c, void *arg);
 
 static void id_key(int64_t id, char *dst, size_t n)
 {
@@ -48,8 +52,8 @@ bool source_kind_valid(const char *kind)
 
 static void free_source(struct source *s)
 {
-	for (size_t i = 0; i < s->npw; i++)
-		free(s->pw[i].hash);
+	for (size_t i = 0; i < s->ncreds; i++)
+		free(s->creds[i].hash);
 	free(s->ids);
 	free(s);
 }
@@ -89,8 +93,13 @@ static struct source *insert_mem(struct sources *reg, const struct store_source 
 	strlcpy_(s->kind, ss->kind, sizeof(s->kind));
 	s->auth = ss->auth;
 	s->suspended = ss->suspended;
+	s->drop_queued = ss->drop_queued;
 	strlcpy_(s->pool, ss->pool, sizeof(s->pool));
 	s->bulk = ss->bulk;
+	s->limits = ss->limits;
+	strlcpy_(s->webhook_url, ss->webhook_url, sizeof(s->webhook_url));
+	strlcpy_(s->webhook_secret, ss->webhook_secret, sizeof(s->webhook_secret));
+	strlcpy_(s->webhook_events, ss->webhook_events, sizeof(s->webhook_events));
 	s->created_at = ss->created_at;
 	s->updated_at = ss->updated_at;
 	set_networks(s, ss->networks, ss->nnetworks);
@@ -105,28 +114,31 @@ static void load_source(const struct store_source *ss, void *arg)
 	insert_mem(arg, ss);
 }
 
-static void put_pw(struct source *s, const struct store_cred *c)
+/* put_cred - add or replace (same name) the credential in memory; false if full */
+static bool put_cred(struct source *s, const struct store_cred *c)
 {
-	for (size_t i = 0; i < s->npw; i++) {
-		if (strcmp(s->pw[i].name, c->name) == 0) {
-			free(s->pw[i].hash);
-			s->pw[i].hash = xstrdup(c->secret_hash);
-			s->pw[i].cred_id = c->id;
-			s->pw[i].created_at = c->created_at;
-			s->pw[i].expires_at = c->expires_at;
-			s->generation++;
-			return;
-		}
+	struct source_cred *p = NULL;
+
+	for (size_t i = 0; i < s->ncreds; i++)
+		if (strcmp(s->creds[i].name, c->name) == 0)
+			p = &s->creds[i];
+	if (p == NULL) {
+		if (s->ncreds == SOURCE_MAX_CREDS)
+			return false;
+		p = &s->creds[s->ncreds++];
+		memset(p, 0, sizeof(*p));
 	}
-	if (s->npw == SOURCE_MAX_PASSWORDS)
-		return;
-	struct source_pw *p = &s->pw[s->npw++];
-	p->cred_id = c->id;
-	strlcpy_(p->name, c->name, sizeof(p->name));
+	free(p->hash);
 	p->hash = xstrdup(c->secret_hash);
+	p->cred_id = c->id;
+	p->kind = c->kind;
+	strlcpy_(p->name, c->name, sizeof(p->name));
+	strlcpy_(p->key_id, c->key_id, sizeof(p->key_id));
 	p->created_at = c->created_at;
 	p->expires_at = c->expires_at;
+	p->last_used_at = p->saved_used_at = c->last_used_at;
 	s->generation++;
+	return true;
 }
 
 static void load_cred(const struct store_cred *c, void *arg)
@@ -136,8 +148,8 @@ static void load_cred(const struct store_cred *c, void *arg)
 
 	id_key(c->source_id, key, sizeof(key));
 	struct source *s = htab_get(reg->by_id, key);
-	if (s && c->kind == CRED_PASSWORD)
-		put_pw(s, c);
+	if (s && put_cred(s, c) && c->kind == CRED_API_KEY && c->key_id[0])
+		htab_put(reg->by_key, c->key_id, s);
 }
 
 static void put_identity(struct source *s, const struct store_identity *i)
@@ -170,9 +182,11 @@ struct sources *sources_new(struct store *st, char *err, size_t errlen)
 	reg->st = st;
 	reg->by_name = htab_new();
 	reg->by_id = htab_new();
+	reg->by_key = htab_new();
 	if (store_sources_each(st, load_source, reg, err, errlen) < 0 ||
 	    store_creds_each(st, load_cred, reg, err, errlen) < 0 ||
-	    store_identities_each(st, load_identity, reg, err, errlen) < 0) {
+	    store_identities_each(st, load_identity, reg, err, errlen) < 0 ||
+	    store_counters_each(st, load_counter, reg, err, errlen) < 0) {
 		sources_free(reg);
 		return NULL;
 	}
@@ -191,6 +205,7 @@ void sources_free(struct sources *reg)
 	htab_foreach(reg->by_name, drop_ref, NULL);
 	htab_free(reg->by_name);
 	htab_free(reg->by_id);
+	htab_free(reg->by_key);
 	free(reg);
 }
 
@@ -274,8 +289,13 @@ static void to_store(const struct source *s, struct store_source *ss, char *cons
 	strlcpy_(ss->kind, s->kind, sizeof(ss->kind));
 	ss->auth = s->auth;
 	ss->suspended = s->suspended;
+	ss->drop_queued = s->drop_queued;
 	strlcpy_(ss->pool, s->pool, sizeof(ss->pool));
 	ss->bulk = s->bulk;
+	ss->limits = s->limits;
+	strlcpy_(ss->webhook_url, s->webhook_url, sizeof(ss->webhook_url));
+	strlcpy_(ss->webhook_secret, s->webhook_secret, sizeof(ss->webhook_secret));
+	strlcpy_(ss->webhook_events, s->webhook_events, sizeof(ss->webhook_events));
 	ss->networks = (char **)networks;
 	ss->nnetworks = n;
 }
@@ -333,7 +353,7 @@ int sources_add(struct sources *reg, const char *name, const char *kind, enum so
 	}
 	struct source *s = insert_mem(reg, &ss);
 	if (pw_hash)
-		put_pw(s, &c);
+		put_cred(s, &c);
 	*out = s;
 	return 0;
 }
@@ -347,20 +367,99 @@ static int update(struct sources *reg, struct source *s, char *const *networks, 
 	return store_source_update(reg->st, &ss, err, errlen);
 }
 
-int sources_set_suspended(struct sources *reg, struct source *s, bool suspended, char *err,
-                          size_t errlen)
+int sources_set_suspended(struct sources *reg, struct source *s, bool suspended, bool drop_queued,
+                          char *err, size_t errlen)
 {
 	char **nets = networks_text(s);
-	bool old = s->suspended;
+	bool old = s->suspended, old_drop = s->drop_queued;
 
 	s->suspended = suspended;
+	s->drop_queued = suspended && drop_queued;
 	int r = update(reg, s, nets, s->nnets, err, errlen);
 	free_strv(nets, s->nnets);
-	if (r != 0)
+	if (r != 0) {
 		s->suspended = old;
-	else
+		s->drop_queued = old_drop;
+	} else {
 		s->updated_at = (int64_t)time(NULL);
+	}
 	return r;
+}
+
+/* -- rate counters ------------------------------------------------------------ */
+
+static void load_counter(const struct store_counter *c, void *arg)
+{
+	struct sources *reg = arg;
+	char key[32];
+
+	id_key(c->source_id, key, sizeof(key));
+	struct source *s = htab_get(reg->by_id, key);
+	for (int i = 0; s && i < RATE_N; i++)
+		if (limit_period(i) == c->period) {
+			s->rate[i].epoch = c->epoch;
+			memcpy(s->rate[i].bucket, c->buckets, sizeof(s->rate[i].bucket));
+		}
+}
+
+struct flush_ctx {
+	struct sources *reg;
+	int r;
+	size_t n;
+	char *err;
+	size_t errlen;
+};
+
+static void flush_one(const char *key, void *value, void *arg)
+{
+	struct source *s = value;
+	struct flush_ctx *f = arg;
+
+	for (int i = 0; i < RATE_N && f->r == 0; i++) {
+		if (!s->rate[i].dirty)
+			continue;
+		struct store_counter c = {s->id, limit_period(i), s->rate[i].epoch, {0}};
+		memcpy(c.buckets, s->rate[i].bucket, sizeof(c.buckets));
+		f->r = store_counter_put(f->reg->st, &c, f->err, f->errlen);
+		f->n++;
+	}
+}
+
+static void mark_clean(const char *key, void *value, void *arg)
+{
+	struct source *s = value;
+
+	for (int i = 0; i < RATE_N; i++)
+		s->rate[i].dirty = false;
+}
+
+int sources_flush_counters(struct sources *reg, char *err, size_t errlen)
+{
+	struct flush_ctx f = {reg, 0, 0, err, errlen};
+
+	if (store_begin(reg->st, err, errlen) < 0)
+		return -1;
+	htab_foreach(reg->by_id, flush_one, &f);
+	if (f.r == 0 && store_commit(reg->st, err, errlen) < 0)
+		f.r = -1;
+	if (f.r != 0) {
+		/* the flags stay set: written again next time */
+		store_rollback(reg->st);
+		return -1;
+	}
+	htab_foreach(reg->by_id, mark_clean, NULL);
+	return 0;
+}
+
+void source_conn_open(struct source *s)
+{
+	s->conns++;
+}
+
+void source_conn_close(struct source *s)
+{
+	if (s && s->conns > 0)
+		s->conns--;
 }
 
 int sources_set_networks(struct sources *reg, struct source *s, char *const *networks,
@@ -378,16 +477,132 @@ int sources_set_networks(struct sources *reg, struct source *s, char *const *net
 int sources_set_password(struct sources *reg, struct source *s, const char *pw_hash, char *err,
                          size_t errlen)
 {
-	struct store_cred c;
+	return sources_put_cred(reg, s, CRED_PASSWORD, "default", "", pw_hash, 0, err, errlen);
+}
 
+struct source_cred *source_find_cred(struct source *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncreds; i++)
+		if (strcmp(s->creds[i].name, name) == 0)
+			return &s->creds[i];
+	return NULL;
+}
+
+struct source_cred *source_find_cred_id(struct source *s, int64_t cred_id)
+{
+	for (size_t i = 0; i < s->ncreds; i++)
+		if (s->creds[i].cred_id == cred_id)
+			return &s->creds[i];
+	return NULL;
+}
+
+bool source_cred_valid(const struct source_cred *c, int64_t t)
+{
+	return c->expires_at == 0 || c->expires_at > t;
+}
+
+int sources_put_cred(struct sources *reg, struct source *s, enum cred_kind kind, const char *name,
+                     const char *key_id, const char *hash, int64_t expires_at, char *err,
+                     size_t errlen)
+{
+	struct store_cred c;
+	struct source_cred *old = source_find_cred(s, name);
+
+	if (old && old->kind != kind) {
+		snprintf(err, errlen, "source %s has a %s called %s", s->name,
+		         old->kind == CRED_API_KEY ? "API key" : "password", name);
+		return STORE_EXISTS;
+	}
+	if (old == NULL && s->ncreds == SOURCE_MAX_CREDS) {
+		snprintf(err, errlen, "source %s has %d credentials, the most it may have", s->name,
+		         SOURCE_MAX_CREDS);
+		return SOURCES_INVALID;
+	}
 	memset(&c, 0, sizeof(c));
 	c.source_id = s->id;
-	c.kind = CRED_PASSWORD;
-	strlcpy_(c.name, "default", sizeof(c.name));
-	c.secret_hash = (char *)pw_hash;
+	c.kind = kind;
+	strlcpy_(c.name, name, sizeof(c.name));
+	strlcpy_(c.key_id, key_id ? key_id : "", sizeof(c.key_id));
+	c.secret_hash = (char *)hash;
+	c.expires_at = expires_at;
 	int r = store_cred_put(reg->st, &c, err, errlen);
-	if (r == 0)
-		put_pw(s, &c);
+	if (r != 0)
+		return r;
+	if (old && old->key_id[0])
+		htab_del(reg->by_key, old->key_id);
+	put_cred(s, &c);
+	if (kind == CRED_API_KEY && c.key_id[0])
+		htab_put(reg->by_key, c.key_id, s);
+	return 0;
+}
+
+int sources_revoke_cred(struct sources *reg, struct source *s, const char *name, char *err,
+                        size_t errlen)
+{
+	struct source_cred *c = source_find_cred(s, name);
+
+	if (c == NULL) {
+		snprintf(err, errlen, "source %s has no credential called %s", s->name, name);
+		return STORE_NOTFOUND;
+	}
+	int r = store_cred_delete(reg->st, c->cred_id, err, errlen);
+	if (r != 0 && r != STORE_NOTFOUND)
+		return r;
+	if (c->key_id[0])
+		htab_del(reg->by_key, c->key_id);
+	free(c->hash);
+	size_t k = (size_t)(c - s->creds);
+	memmove(&s->creds[k], &s->creds[k + 1], (s->ncreds - k - 1) * sizeof(*s->creds));
+	s->ncreds--;
+	s->generation++;
+	return 0;
+}
+
+struct source *sources_find_key(struct sources *reg, const char *key_id, struct source_cred **out)
+{
+	struct source *s = htab_get(reg->by_key, key_id);
+
+	*out = NULL;
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->ncreds; i++)
+		if (s->creds[i].kind == CRED_API_KEY && strcmp(s->creds[i].key_id, key_id) == 0) {
+			*out = &s->creds[i];
+			return s;
+		}
+	return NULL;
+}
+
+void sources_cred_used(struct sources *reg, struct source *s, int64_t cred_id)
+{
+	struct source_cred *c = source_find_cred_id(s, cred_id);
+	int64_t t = (int64_t)time(NULL);
+	char err[256];
+
+	if (c == NULL)
+		return;
+	c->last_used_at = t;
+	if (t - c->saved_used_at < 60)
+		return;
+	c->saved_used_at = t;
+	if (store_cred_touch(reg->st, cred_id, t, err, sizeof(err)) < 0)
+		log_warn("source credential use not recorded source=%s credential=%s error=\"%s\"",
+		         s->name, c->name, err);
+}
+
+int sources_set_limits(struct sources *reg, struct source *s, const struct store_limits *lim,
+                       char *err, size_t errlen)
+{
+	struct store_limits old = s->limits;
+	char **nets = networks_text(s);
+
+	s->limits = *lim;
+	int r = update(reg, s, nets, s->nnets, err, errlen);
+	free_strv(nets, s->nnets);
+	if (r != 0)
+		s->limits = old;
+	else
+		s->updated_at = (int64_t)time(NULL);
 	return r;
 }
 
@@ -398,6 +613,9 @@ int sources_delete(struct sources *reg, struct source *s, char *err, size_t errl
 
 	if (r != 0)
 		return r;
+	for (size_t i = 0; i < s->ncreds; i++)
+		if (s->creds[i].key_id[0])
+			htab_del(reg->by_key, s->creds[i].key_id);
 	s->deleted = true;
 	htab_del(reg->by_name, s->name);
 	id_key(s->id, key, sizeof(key));
@@ -515,4 +733,46 @@ int sources_remove_identity(struct sources *reg, struct source *s, bool deny, co
 	memmove(&s->ids[k], &s->ids[k + 1], (s->nids - k - 1) * sizeof(*s->ids));
 	s->nids--;
 	return 0;
+}
+
+int sources_set_webhook(struct sources *reg, struct source *s, const char *url, const char *secret,
+                        const char *events, char *err, size_t errlen)
+{
+	char old_url[sizeof(s->webhook_url)], old_secret[sizeof(s->webhook_secret)];
+	char old_events[sizeof(s->webhook_events)];
+	char **nets = networks_text(s);
+
+	memcpy(old_url, s->webhook_url, sizeof(old_url));
+	memcpy(old_secret, s->webhook_secret, sizeof(old_secret));
+	memcpy(old_events, s->webhook_events, sizeof(old_events));
+	strlcpy_(s->webhook_url, url, sizeof(s->webhook_url));
+	strlcpy_(s->webhook_secret, url[0] ? secret : "", sizeof(s->webhook_secret));
+	strlcpy_(s->webhook_events, url[0] ? events : "", sizeof(s->webhook_events));
+	int r = update(reg, s, nets, s->nnets, err, errlen);
+	free_strv(nets, s->nnets);
+	if (r != 0) {
+		memcpy(s->webhook_url, old_url, sizeof(old_url));
+		memcpy(s->webhook_secret, old_secret, sizeof(old_secret));
+		memcpy(s->webhook_events, old_events, sizeof(old_events));
+	} else {
+		s->updated_at = (int64_t)time(NULL);
+	}
+	return r;
+}
+
+bool source_wants_event(const struct source *s, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (s->webhook_url[0] == '\0')
+		return false;
+	if (s->webhook_events[0] == '\0')
+		return true;
+	for (const char *p = s->webhook_events; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, type, n) == 0)
+			return true;
+		p += k + (p[k] == ',');
+	}
+	return false;
 }

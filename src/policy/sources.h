@@ -19,7 +19,7 @@
 #include "store.h"
 
 #define SOURCE_MAX_NETWORKS   64
-#define SOURCE_MAX_PASSWORDS  8
+#define SOURCE_MAX_CREDS      16 /* passwords and API keys together */
 #define SOURCE_MAX_IDENTITIES 256
 #define SOURCES_INVALID       10 /* a change refused for what it asked (err says why) */
 
@@ -36,11 +36,29 @@ struct source_identity {
 	char header_from[STORE_PATTERN_MAX + 1];
 };
 
-struct source_pw {
+/*
+ * A credential: an SMTP password (an Argon2id string) or an API key. An API
+ * key reads "pk_" KEYID "_" SECRET; KEYID finds it, SECRET is 192 random bits
+ * stored as its BLAKE2b-256 digest in hex (a fast hash suffices for a random
+ * secret of that size; Argon2id is for secrets a person might choose).
+ */
+struct source_cred {
 	int64_t cred_id;
+	enum cred_kind kind;
 	char name[CRED_NAME_MAX + 1];
-	char *hash; /* owned: Argon2id string */
-	int64_t created_at, expires_at;
+	char key_id[CRED_KEY_ID_MAX + 1]; /* API keys only */
+	char *hash;                       /* owned */
+	int64_t created_at, expires_at;   /* 0: never expires */
+	int64_t last_used_at, saved_used_at;
+};
+
+/* the rate counters of a source: one per window length (bucketed, see limit.h) */
+enum { RATE_MINUTE, RATE_HOUR, RATE_DAY, RATE_N };
+#define RATE_BUCKETS STORE_COUNTER_BUCKETS
+struct source_rate {
+	int64_t epoch;                /* number of the newest bucket */
+	int64_t bucket[RATE_BUCKETS]; /* messages, by bucket number modulo RATE_BUCKETS */
+	bool dirty;
 };
 
 struct source {
@@ -50,14 +68,21 @@ struct source {
 	char kind[SOURCE_KIND_MAX + 1];
 	enum source_auth auth;
 	bool suspended;
+	bool drop_queued; /* suspended with its queued mail dropped (else held) */
 	bool deleted;
 	char pool[64]; /* IP pool to send from, "" for the default */
 	bool bulk;     /* its mail takes the bulk lane unless a message says otherwise */
 	int64_t created_at, updated_at;
 	struct cidr nets[SOURCE_MAX_NETWORKS];
 	size_t nnets;
-	struct source_pw pw[SOURCE_MAX_PASSWORDS];
-	size_t npw;
+	struct source_cred creds[SOURCE_MAX_CREDS];
+	size_t ncreds;
+	struct store_limits limits;
+	char webhook_url[STORE_URL_MAX + 1];
+	char webhook_secret[STORE_SECRET_MAX + 1];
+	char webhook_events[STORE_EVENTS_MAX + 1];
+	struct source_rate rate[RATE_N];
+	int conns;                   /* sessions and API requests of the source open now */
 	uint64_t generation;         /* bumped on every credential change (auth cache key) */
 	struct source_identity *ids; /* owned; allow and deny rules in the order added */
 	size_t nids;
@@ -99,13 +124,55 @@ bool source_kind_valid(const char *kind);
 int sources_add(struct sources *reg, const char *name, const char *kind, enum source_auth auth,
                 char *const *networks, size_t nnetworks, const char *pw_hash, struct source **out,
                 char *err, size_t errlen);
-int sources_set_suspended(struct sources *reg, struct source *s, bool suspended, char *err,
-                          size_t errlen);
+/*
+ * sources_set_suspended - the kill switch. drop_queued: the source's queued
+ * mail is to be dropped rather than held (the queue asks, see queue.h).
+ */
+int sources_set_suspended(struct sources *reg, struct source *s, bool suspended, bool drop_queued,
+                          char *err, size_t errlen);
+/*
+ * sources_flush_counters - write the rate counters changed since the last
+ * flush, in one transaction (the daemon calls it every second and at exit,
+ * so a restart forgets at most a second of counting).
+ */
+int sources_flush_counters(struct sources *reg, char *err, size_t errlen);
+/* a session or API request of s begins or ends (s->conns; NULL: nothing) */
+void source_conn_open(struct source *s);
+void source_conn_close(struct source *s);
 int sources_set_networks(struct sources *reg, struct source *s, char *const *networks,
                          size_t nnetworks, char *err, size_t errlen);
 /* sources_set_password - replace the password credential named "default". */
 int sources_set_password(struct sources *reg, struct source *s, const char *pw_hash, char *err,
                          size_t errlen);
+/*
+ * sources_put_cred - add or replace (same kind and name) a credential; key_id
+ * "" for a password. SOURCES_INVALID if the source has SOURCE_MAX_CREDS already.
+ */
+int sources_put_cred(struct sources *reg, struct source *s, enum cred_kind kind, const char *name,
+                     const char *key_id, const char *hash, int64_t expires_at, char *err,
+                     size_t errlen);
+/* sources_revoke_cred - remove the credential called name. STORE_NOTFOUND. */
+int sources_revoke_cred(struct sources *reg, struct source *s, const char *name, char *err,
+                        size_t errlen);
+struct source_cred *source_find_cred(struct source *s, const char *name);
+struct source_cred *source_find_cred_id(struct source *s, int64_t cred_id);
+/* source_cred_valid - not expired at t (seconds) */
+bool source_cred_valid(const struct source_cred *c, int64_t t);
+/* sources_find_key - the source holding the API key with this id, and the key; NULL if none */
+struct source *sources_find_key(struct sources *reg, const char *key_id, struct source_cred **out);
+/*
+ * sources_cred_used - note a successful use of the credential; written to the
+ * store at most once a minute per credential.
+ */
+void sources_cred_used(struct sources *reg, struct source *s, int64_t cred_id);
+/* sources_set_webhook - url "" removes it; events: types, comma-separated, "" for all */
+int sources_set_webhook(struct sources *reg, struct source *s, const char *url, const char *secret,
+                        const char *events, char *err, size_t errlen);
+/* source_wants_event - s has a webhook and type is one it asked for */
+bool source_wants_event(const struct source *s, const char *type);
+/* sources_set_limits - the source's own limits (0: none). */
+int sources_set_limits(struct sources *reg, struct source *s, const struct store_limits *lim,
+                       char *err, size_t errlen);
 int sources_delete(struct sources *reg, struct source *s, char *err, size_t errlen);
 /* sources_set_delivery - kind, pool ("" for the default) and lane of s */
 int sources_set_delivery(struct sources *reg, struct source *s, const char *kind, const char *pool,

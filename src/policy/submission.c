@@ -27,6 +27,7 @@
 #include "eventlog.h"
 #include "header.h"
 #include "id.h"
+#include "limit.h"
 #include "log.h"
 #include "qrecord.h"
 #include "queue.h"
@@ -56,6 +57,7 @@ struct submission *submission_new(struct event_base *base, const struct submissi
 	buf_init(&s->body);
 	buf_init(&s->out_hdr);
 	buf_init(&s->sigs);
+	buf_init(&s->signed_by);
 	for (size_t i = 0; i < DOMAINS_MAX_SIGNERS; i++)
 		buf_init(&s->fields[i]);
 	return s;
@@ -102,6 +104,8 @@ void submission_free(struct submission *s)
 	}
 	clear_content(s);
 	event_free(s->later);
+	free(s->event_extra);
+	buf_release(&s->signed_by);
 	envelope_release(&s->env);
 	source_unref(s->src);
 	free(s->hostname);
@@ -127,6 +131,14 @@ void submission_reset(struct submission *s)
 		clear_content(s);
 	envelope_release(&s->env);
 	s->have_sender = false;
+	free(s->event_extra);
+	s->event_extra = NULL;
+}
+
+void submission_set_event_detail(struct submission *s, const char *members)
+{
+	free(s->event_extra);
+	s->event_extra = members && members[0] ? xstrdup(members) : NULL;
 }
 
 void submission_set_sender(struct submission *s, const char *addr, const struct mail_params *p)
@@ -147,6 +159,12 @@ bool submission_has_sender(const struct submission *s)
 
 enum reply submission_add_rcpt(struct submission *s, const char *addr, const struct rcpt_params *p)
 {
+	if (s->src && s->src->limits.max_rcpts > 0 &&
+	    (int64_t)s->env.nrcpts >= s->src->limits.max_rcpts) {
+		limit_describe(s->src, LIMIT_RCPTS, s->reason, sizeof(s->reason));
+		s->limit_hit = LIMIT_RCPTS;
+		return RPL_SOURCE_LIMIT;
+	}
 	if (s->env.nrcpts >= s->lim.max_rcpts)
 		return RPL_TOO_MANY_RCPTS;
 	envelope_add_rcpt(&s->env, addr, p->notify, p->orcpt[0] ? p->orcpt : NULL);
@@ -166,6 +184,48 @@ const char *submission_sender(const struct submission *s)
 uint64_t submission_size(const struct submission *s)
 {
 	return s->size;
+}
+
+/* the rate limits and a declared size against the source's limits; fills s->reason */
+static enum reply check_limits(struct submission *s, uint64_t size)
+{
+	struct source *src = s->src;
+	enum limit_kind k = LIMIT_NONE;
+
+	s->retry_after = 0;
+	if (src == NULL)
+		return RPL_OK;
+	if (src->limits.max_size > 0 && size > (uint64_t)src->limits.max_size)
+		k = LIMIT_SIZE;
+	else
+		k = limit_rate_check(src, (int64_t)time(NULL), &s->retry_after);
+	if (k == LIMIT_NONE)
+		return RPL_OK;
+	s->limit_hit = k;
+	limit_describe(src, k, s->reason, sizeof(s->reason));
+	if (s->retry_after > 0) {
+		size_t n = strlen(s->reason);
+		snprintf(s->reason + n, sizeof(s->reason) - n, "; try again in %lld seconds",
+		         (long long)s->retry_after);
+	}
+	return RPL_SOURCE_LIMIT;
+}
+
+enum reply submission_check_limits(struct submission *s, uint64_t declared_size)
+{
+	s->reason[0] = '\0';
+	s->limit_hit = LIMIT_NONE;
+	return check_limits(s, declared_size);
+}
+
+int64_t submission_retry_after(const struct submission *s)
+{
+	return s->retry_after;
+}
+
+const char *submission_limit_hit(const struct submission *s)
+{
+	return s->limit_hit == LIMIT_NONE ? NULL : limit_key(s->limit_hit);
 }
 
 uint64_t submission_data_begin(struct submission *s, const struct received_info *ri,
@@ -262,6 +322,13 @@ void submission_data_write(struct submission *s, const char *p, size_t n)
 	s->size += n;
 	if (s->fail == RPL_OK && s->size > s->lim.max_size)
 		sub_refuse(s, RPL_SIZE_EXCEEDED, NULL);
+	if (s->fail == RPL_OK && s->src && s->src->limits.max_size > 0 &&
+	    s->size > (uint64_t)s->src->limits.max_size) {
+		char why[sizeof(s->reason)];
+		s->limit_hit = LIMIT_SIZE;
+		limit_describe(s->src, LIMIT_SIZE, why, sizeof(why));
+		sub_refuse(s, RPL_SOURCE_LIMIT, why);
+	}
 	/* RFC 6152: not even 8-bit text holds NUL, and C-string parsers downstream would
 	 * see a different message than a mail reader does */
 	if (s->fail == RPL_OK && memchr(p, '\0', n) != NULL)
@@ -289,14 +356,21 @@ static void committed(int err, uint64_t id, void *arg)
 		log_err("msg=%s spool commit failed error=\"%s\"", id_format(id, hex),
 		        strerror(err));
 	} else {
-		char detail[512];
-		snprintf(detail, sizeof(detail),
-		         "{\"size\":%llu,\"rcpts\":%zu,\"client\":\"%s\",\"lane\":\"%s\"}",
-		         (unsigned long long)s->size, s->env.nrcpts,
-		         s->env.client && !strpbrk(s->env.client, "\"\\") ? s->env.client : "",
-		         s->env.bulk || s->header_lane == 1 ? "bulk" : "urgent");
+		struct buf detail;
+		if (s->src)
+			limit_rate_count(s->src, (int64_t)time(NULL));
+		buf_init(&detail);
+		buf_printf(&detail,
+		           "{\"size\":%llu,\"rcpts\":%zu,\"client\":\"%s\",\"lane\":\"%s\"%s%s}",
+		           (unsigned long long)s->size, s->env.nrcpts,
+		           s->env.client && !strpbrk(s->env.client, "\"\\") ? s->env.client : "",
+		           s->env.bulk || s->header_lane == 1 ? "bulk" : "urgent",
+		           s->event_extra ? "," : "", s->event_extra ? s->event_extra : "");
 		eventlog_add(s->events, "accepted", id, s->env.source, s->env.sender, NULL, NULL,
-		             detail);
+		             detail.data);
+		buf_release(&detail);
+		eventlog_add(s->events, "signed", id, s->env.source, s->env.sender, NULL, NULL,
+		             s->signed_by.data);
 		for (size_t i = 0; i < s->env.nrcpts; i++)
 			eventlog_add(s->events, "queued", id, s->env.source, s->env.sender,
 			             s->env.rcpts[i].addr, NULL, NULL);
@@ -349,6 +423,12 @@ static void commit(struct submission *s)
 	if (s->env.body == BODY_8BITMIME && !st.out_8bit)
 		qrec_put(out, QREC_ATTR, "body=7bit", 9);
 	spool_msg_flush(s->msg);
+	/* what signed it, for the "signed" event once it is durable */
+	buf_reset(&s->signed_by);
+	buf_printf(&s->signed_by, "{\"domain\":\"%s\",\"selectors\":[", s->sign_domain);
+	for (size_t i = 0; i < s->nkeys; i++)
+		buf_printf(&s->signed_by, "%s\"%s\"", i ? "," : "", s->keys[i]->selector);
+	buf_puts(&s->signed_by, "]}");
 	struct spool_msg *m = s->msg;
 	s->phase = PH_COMMIT;
 	drop_content(s);
@@ -399,6 +479,12 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 	/* the kill switch also stops the message that was in flight when it was thrown */
 	if (s->fail == RPL_OK && !source_active(s->src))
 		sub_refuse(s, RPL_SOURCE_SUSPENDED, NULL);
+	/* again at the end: concurrent sessions of the source may have used the rate up */
+	if (s->fail == RPL_OK && check_limits(s, 0) != RPL_OK) {
+		char why[sizeof(s->reason)];
+		memcpy(why, s->reason, sizeof(why));
+		sub_refuse(s, RPL_SOURCE_LIMIT, why);
+	}
 	if (s->fail != RPL_OK || s->msg == NULL || s->conv == NULL) {
 		refuse_later(s);
 		return;

@@ -67,7 +67,23 @@ void submission_set_limits(struct submission *s, const struct submission_limits 
 void submission_reset(struct submission *s);
 void submission_set_sender(struct submission *s, const char *addr, const struct mail_params *p);
 bool submission_has_sender(const struct submission *s);
-/* RPL_RCPT_OK or RPL_TOO_MANY_RCPTS */
+/*
+ * submission_set_event_detail - JSON object members ("\"api\":true,...",
+ * trusted: the door built them) added to this message's accepted event.
+ * Copied; forgotten at the next transaction.
+ */
+void submission_set_event_detail(struct submission *s, const char *members);
+/*
+ * submission_check_limits - may the source send one more message (of
+ * declared_size octets, 0 if unknown) now? RPL_OK, or RPL_SOURCE_LIMIT with
+ * submission_reason() naming the limit and submission_retry_after() the
+ * seconds until a rate limit lets it through.
+ */
+enum reply submission_check_limits(struct submission *s, uint64_t declared_size);
+int64_t submission_retry_after(const struct submission *s);
+/* submission_limit_hit - the key of the last limit reached ("per_hour"), or NULL */
+const char *submission_limit_hit(const struct submission *s);
+/* RPL_RCPT_OK, RPL_TOO_MANY_RCPTS, or RPL_SOURCE_LIMIT (the source's own, submission_reason) */
 enum reply submission_add_rcpt(struct submission *s, const char *addr, const struct rcpt_params *p);
 size_t submission_nrcpts(const struct submission *s);
 const char *submission_sender(const struct submission *s);
@@ -99,6 +115,8 @@ const char *submission_reason(const struct submission *s);
 void submission_data_abort(struct submission *s);
 /* submission_cancel - the door is going away: a pending done() will not run. */
 void submission_cancel(struct submission *s);
+/* submission_reason_key - the short word for a refusal r ("identity", "per_hour", "storage") */
+const char *submission_reason_key(const struct submission *s, enum reply r);
 /* submission_signed_fields - the names every signature's h= lists (and over-signs) */
 const char *const *submission_signed_fields(size_t *n);
 

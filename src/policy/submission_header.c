@@ -306,6 +306,36 @@ static void json_str(struct buf *b, const char *v)
 	buf_putc(b, '"');
 }
 
+/* the short word statistics group refusals by */
+const char *submission_reason_key(const struct submission *s, enum reply r)
+{
+	switch (r) {
+	case RPL_SOURCE_LIMIT:
+		return submission_limit_hit(s) ? submission_limit_hit(s) : "limit";
+	case RPL_SOURCE_SUSPENDED:
+		return "suspended";
+	case RPL_SENDER_DENIED:
+	case RPL_FROM_DENIED:
+	case RPL_FROM_INVALID:
+		return "identity";
+	case RPL_NO_SIGNING_KEY:
+		return "no_signing_key";
+	case RPL_SIGN_FAILED:
+		return "signing";
+	case RPL_SIZE_EXCEEDED:
+	case RPL_HEADER_TOO_BIG:
+		return "size";
+	case RPL_CONTENT_NUL:
+	case RPL_CONTENT_CONVERT:
+		return "content";
+	case RPL_DISK_FULL:
+	case RPL_IO_ERROR:
+		return "storage";
+	default:
+		return "other";
+	}
+}
+
 void sub_record_refusal(struct submission *s, enum reply r)
 {
 	const struct reply_def *def = reply_def(r);
@@ -315,7 +345,7 @@ void sub_record_refusal(struct submission *s, enum reply r)
 	buf_printf(&detail, "{\"code\":%d,\"reason\":", def->code);
 	json_str(&detail, s->reason[0] ? s->reason : def->text);
 	buf_puts(&detail, "}");
-	eventlog_add(s->events, "rejected", s->env.id, s->src ? s->src->name : NULL, s->env.sender,
-	             NULL, def->enh, detail.data);
+	eventlog_reject(s->events, s->env.id, s->src ? s->src->name : NULL, s->env.sender, NULL,
+	                def->enh, submission_reason_key(s, r), detail.data);
 	buf_release(&detail);
 }

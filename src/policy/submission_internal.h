@@ -40,9 +40,12 @@ struct submission {
 	size_t hdr_seen;     /* hdr searched for a line end up to here */
 	struct buf body;     /* body octets not yet written as a record */
 	uint64_t size;
-	enum reply fail;  /* RPL_OK, or the first reason to refuse */
-	char reason[400]; /* more words for fail, or "" */
-	int header_lane;  /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
+	enum reply fail;     /* RPL_OK, or the first reason to refuse */
+	int limit_hit;       /* enum limit_kind of the last RPL_SOURCE_LIMIT */
+	int64_t retry_after; /* seconds, for a rate limit reached */
+	char reason[400];    /* more words for fail, or "" */
+	int header_lane;     /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
+	char *event_extra;   /* owned: JSON members added to the accepted event */
 
 	/* from the end of the header section on */
 	struct mime7 *conv;  /* the 7-bit converter: what it emits is what is sent */
@@ -54,7 +57,8 @@ struct submission {
 	struct dom_key *keys[DOMAINS_MAX_SIGNERS]; /* referenced */
 	size_t nkeys;
 	struct sign_req sreq;
-	struct buf sigs;                        /* the DKIM-Signature fields, finished */
+	struct buf sigs;      /* the DKIM-Signature fields, finished */
+	struct buf signed_by; /* {"domain":..., "selectors": [...]}: the signed event */
 	struct buf fields[DOMAINS_MAX_SIGNERS]; /* being signed */
 
 	submission_done_fn done;

@@ -35,10 +35,8 @@ static void print_source(json_t *s)
 	if (json_array_size(json_object_get(s, "credentials")) == 0)
 		printf(" none");
 	printf("\n");
-	json_array_foreach(json_object_get(s, "credentials"), i, v) printf(
-	        "  - %s (%s) created %s expires %s\n", jstr(v, "name"), jstr(v, "kind"),
-	        jstr(v, "created_at"),
-	        json_is_null(json_object_get(v, "expires_at")) ? "never" : jstr(v, "expires_at"));
+	json_array_foreach(json_object_get(s, "credentials"), i, v) print_credential(v);
+	print_limits(s);
 	printf("identities: ");
 	if (json_array_size(json_object_get(s, "identities")) == 0)
 		printf(" none (it may send as nobody: posternctl source allow %s PATTERN)",
@@ -288,12 +286,40 @@ static int identity(const struct ctl *c, int argc, char **argv)
 	return r;
 }
 
+/* source suspend NAME [--hold-queued | --drop-queued] */
+static int suspend(const struct ctl *c, int argc, char **argv)
+{
+	const char *queued = "hold";
+	char path[256];
+	json_t *out;
+
+	if (argc < 2 || argc > 3 || argv[1][0] == '-' ||
+	    (argc == 3 && strcmp(argv[2], "--hold-queued") != 0 &&
+	     strcmp(argv[2], "--drop-queued") != 0)) {
+		fprintf(stderr, "posternctl: usage: source suspend NAME [--hold-queued | "
+		                "--drop-queued]\n");
+		return CTL_USAGE;
+	}
+	if (argc == 3 && strcmp(argv[2], "--drop-queued") == 0)
+		queued = "drop";
+	json_t *body = json_pack("{s:s}", "queued", queued);
+	snprintf(path, sizeof(path), "/admin/v1/sources/%s/suspend", argv[1]);
+	int r = ctl_run(c, "POST", path, body, &out);
+	json_decref(body);
+	if (r == CTL_OK && !c->json)
+		printf("source %s suspended: its connections and requests are refused from now "
+		       "on; its queued mail is %s\n",
+		       argv[1], strcmp(queued, "drop") == 0 ? "dropped" : "held until resume");
+	json_decref(out);
+	return r;
+}
+
 int cmd_source(const struct ctl *c, int argc, char **argv)
 {
 	if (argc == 0) {
 		fprintf(stderr,
 		        "posternctl: source: list, show, add, set, allow, deny, suspend, resume, "
-		        "passwd, networks or delete\n");
+		        "passwd, credential, limits, webhook, networks or delete\n");
 		return CTL_USAGE;
 	}
 	const char *verb = argv[0];
@@ -307,16 +333,21 @@ int cmd_source(const struct ctl *c, int argc, char **argv)
 		return set(c, argc, argv);
 	if (strcmp(verb, "allow") == 0 || strcmp(verb, "deny") == 0)
 		return identity(c, argc, argv);
-	if (strcmp(verb, "show") == 0 || strcmp(verb, "suspend") == 0 ||
-	    strcmp(verb, "resume") == 0 || strcmp(verb, "delete") == 0 ||
-	    strcmp(verb, "passwd") == 0) {
+	if (strcmp(verb, "suspend") == 0)
+		return suspend(c, argc, argv);
+	if (strcmp(verb, "limits") == 0)
+		return cmd_limits(c, argc, argv);
+	if (strcmp(verb, "webhook") == 0)
+		return cmd_webhook(c, argc, argv);
+	if (strcmp(verb, "credential") == 0 || strcmp(verb, "cred") == 0)
+		return cmd_credential(c, argc - 1, argv + 1);
+	if (strcmp(verb, "show") == 0 || strcmp(verb, "resume") == 0 ||
+	    strcmp(verb, "delete") == 0 || strcmp(verb, "passwd") == 0) {
 		if (need_name(argc, argv, verb) < 0)
 			return CTL_USAGE;
 		if (strcmp(verb, "show") == 0)
 			return simple(c, "GET", argv[1], NULL, NULL);
-		if (strcmp(verb, "suspend") == 0)
-			return simple(c, "POST", argv[1], "suspend",
-			              "suspended: its sessions are refused from now on");
+
 		if (strcmp(verb, "resume") == 0)
 			return simple(c, "POST", argv[1], "resume", "resumed");
 		if (strcmp(verb, "delete") == 0)

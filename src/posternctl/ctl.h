@@ -40,6 +40,17 @@ int cmd_queue(const struct ctl *c, int argc, char **argv);
 int cmd_pool(const struct ctl *c, int argc, char **argv);
 int cmd_domain(const struct ctl *c, int argc, char **argv);
 
+/* cmd_creds.c: source credential ..., source limits ..., and their printing */
+int cmd_credential(const struct ctl *c, int argc, char **argv);
+int cmd_limits(const struct ctl *c, int argc, char **argv);
+int cmd_webhook(const struct ctl *c, int argc, char **argv);
+void print_credential(json_t *cred);
+void print_limits(json_t *source);
+/* cmd_log.c: log search, stats, audit */
+int cmd_log(const struct ctl *c, int argc, char **argv);
+int cmd_stats(const struct ctl *c, int argc, char **argv);
+int cmd_audit(const struct ctl *c, int argc, char **argv);
+
 /* a JSON string member or "-" */
 const char *jstr(json_t *o, const char *key);
 

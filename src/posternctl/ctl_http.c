@@ -3,6 +3,7 @@
  * connection ("Connection: close"), the reply read to EOF, bounded.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,13 @@ int ctl_call(const struct ctl *c, const char *method, const char *path, json_t *
 	}
 	buf_init(&req);
 	buf_printf(&req, "%s %s HTTP/1.1\r\nHost: postern\r\nConnection: close\r\n", method, path);
+	/* who asks, for the audit log (the relay records the socket's account too) */
+	const char *who = getenv("SUDO_USER");
+	struct passwd *pw = who ? NULL : getpwuid(getuid());
+	if (who == NULL && pw)
+		who = pw->pw_name;
+	if (who && strlen(who) <= 64 && strpbrk(who, "\r\n") == NULL)
+		buf_printf(&req, "X-Postern-Actor: %s\r\n", who);
 	if (text)
 		buf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
 		           strlen(text), text);

@@ -28,10 +28,23 @@ static void usage(void)
 	                "                   --allow-ip: a password source usable only from these "
 	                "networks)\n"
 	                "  source set NAME [--kind KIND] [--pool POOL] [--lane urgent|bulk]\n"
-	                "  source suspend NAME     the kill switch: refuse its sessions at once\n"
+	                "  source suspend NAME [--hold-queued|--drop-queued]\n"
+	                "                  the kill switch: its sessions and requests are refused "
+	                "at once,\n"
+	                "                  its queued mail held (default) or dropped\n"
 	                "  source resume NAME\n"
 	                "  source passwd NAME      a new password (the old one stops working)\n"
 	                "  source networks NAME [CIDR...]\n"
+	                "  source credential list NAME\n"
+	                "  source credential add NAME CRED [--kind password|api-key] [--expires "
+	                "90d]\n"
+	                "  source credential rotate NAME CRED [--grace 1h] [--expires 90d]\n"
+	                "  source credential revoke NAME CRED\n"
+	                "  source webhook NAME [URL [--events TYPE,...] [--rotate-secret] | "
+	                "--remove]\n"
+	                "  source limits NAME [--per-minute N] [--per-hour N] [--per-day N]\n"
+	                "                [--max-recipients N] [--max-size SIZE] "
+	                "[--max-connections N]\n"
 	                "  source allow NAME ENVELOPE-PATTERN [FROM-PATTERN] [--remove]\n"
 	                "  source deny NAME ENVELOPE-PATTERN [FROM-PATTERN] [--remove]\n"
 	                "                  (patterns: example.com, *@example.com, "
@@ -54,6 +67,12 @@ static void usage(void)
 	                "  queue hold ID | release ID | delete ID | bounce ID\n"
 	                "  pool list\n"
 	                "  pool spf [POOL]          the SPF record listing the sending addresses\n"
+	                "  log search [--source S] [--rcpt R] [--from F] [--status TYPE] "
+	                "[--since T]\n"
+	                "             [--until T] [--id ID] [--limit N] [--before CURSOR]\n"
+	                "                  events, newest first (T: 2026-12-07T10:00:00Z or 1h)\n"
+	                "  stats [--source S] [--since T] [--until T]\n"
+	                "  audit [--limit N]        administrative changes: who, what, when\n"
 	                "  status\n"
 	                "\n"
 	                "  -c FILE     the relay's configuration (default " DEFAULT_CONFIG "),\n"
@@ -111,6 +130,12 @@ int main(int argc, char **argv)
 		r = cmd_pool(&c, nargs - 1, args + 1);
 	else if (strcmp(args[0], "domain") == 0)
 		r = cmd_domain(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "log") == 0)
+		r = cmd_log(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "stats") == 0)
+		r = cmd_stats(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "audit") == 0)
+		r = cmd_audit(&c, nargs - 1, args + 1);
 	else {
 		fprintf(stderr, "posternctl: unknown noun '%s'\n", args[0]);
 		r = CTL_USAGE;

@@ -204,6 +204,37 @@ static const struct ckey keys[] = {
         {"dkim", "dmarc_rua", CT_STR, OFF(dmarc_rua), "", 0, 255,
          "where aggregate reports go in the suggested DMARC record; default: "
          "dmarc-reports@DOMAIN"},
+
+        {"api", "listen", CT_ADDRS, OFF(api_listen), "", 0, 0,
+         "the HTTP send API (POST /v1/messages) in plain HTTP: ADDRESS:PORT list, empty for "
+         "none (loopback, or behind a TLS terminator)"},
+        {"api", "listen_tls", CT_ADDRS, OFF(api_listen_tls), "", 0, 0,
+         "the HTTP send API over TLS (HTTPS, with [smtp] tls_cert and tls_key)"},
+        {"api", "max_body", CT_SIZE, OFF(api_max_body), "36M", 65536, 128 * 1024 * 1024,
+         "largest request body (a message in base64 is a third larger than the message)"},
+        {"api", "request_timeout", CT_DURATION, OFF(api_timeout_ms), "60s", 1000, 3600000,
+         "time allowed to send a whole request"},
+        {"api", "admin_listen", CT_ADDRS, OFF(admin_listen), "", 0, 0,
+         "the admin API and /metrics over TCP (besides the control socket); needs "
+         "admin_token_file"},
+        {"api", "admin_token_file", CT_PATH, OFF(admin_token_file), "", 0, 4000,
+         "file holding the bearer token of admin_listen (at least 32 characters)"},
+        {"api", "admin_tls", CT_BOOL, OFF(admin_tls), "no", 0, 0,
+         "admin_listen speaks HTTPS (with [smtp] tls_cert and tls_key)"},
+
+        {"events", "retention", CT_DURATION, OFF(events_retention_ms), "30d", 0, U64MAX,
+         "events older than this are deleted, a batch at a time (0: kept forever)"},
+
+        {"webhooks", "timeout", CT_DURATION, OFF(webhook_timeout_ms), "10s", 1000, 300000,
+         "time allowed for a webhook POST"},
+        {"webhooks", "retry_min", CT_DURATION, OFF(webhook_retry_min_ms), "10s", 100, 3600000,
+         "wait after a failed webhook POST; doubles each time, up to an hour"},
+        {"webhooks", "max_age", CT_DURATION, OFF(webhook_max_age_ms), "24h", 1000, U64MAX,
+         "an event not delivered to its webhook by then is given up"},
+        {"webhooks", "max_queued", CT_UINT, OFF(webhook_max_queued), "100000", 1, 10000000,
+         "events waiting for webhooks at once; beyond, the oldest are dropped (counted)"},
+        {"webhooks", "allow_private", CT_BOOL, OFF(webhook_allow_private), "no", 0, 0,
+         "allow webhook URLs on loopback and private addresses"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -619,6 +650,13 @@ static int cross_check(const struct config *c, const char *path, char *err, size
 		         path);
 		return -1;
 	}
+	if (c->admin_listen.n > 0 && c->admin_token_file[0] == '\0') {
+		snprintf(err, errlen,
+		         "%s: [api] admin_token_file: required with admin_listen (nobody may "
+		         "administer the relay over TCP without a token)",
+		         path);
+		return -1;
+	}
 	if (c->pool[0]) {
 		bool found = false;
 		for (size_t i = 0; i < c->pools.n; i++)
@@ -675,8 +713,11 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	if (p.c->listen.n == 0 && p.c->listen_tls.n == 0) {
-		snprintf(err, errlen, "%s: [smtp] listen, listen_tls: no listener configured",
+	if (p.c->listen.n == 0 && p.c->listen_tls.n == 0 && p.c->api_listen.n == 0 &&
+	    p.c->api_listen_tls.n == 0) {
+		snprintf(err, errlen,
+		         "%s: [smtp] listen, listen_tls, [api] listen, listen_tls: no listener "
+		         "configured",
 		         path);
 		config_free(p.c);
 		return NULL;

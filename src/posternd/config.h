@@ -101,6 +101,20 @@ struct config {
 	uint64_t dkim_sign_threads;
 	char *dmarc_rua;
 
+	/* [api] */
+	struct config_list api_listen, api_listen_tls, admin_listen;
+	uint64_t api_max_body;
+	uint64_t api_timeout_ms;
+	char *admin_token_file;
+	bool admin_tls;
+
+	/* [events] */
+	uint64_t events_retention_ms;
+
+	/* [webhooks] */
+	uint64_t webhook_timeout_ms, webhook_max_age_ms, webhook_max_queued, webhook_retry_min_ms;
+	bool webhook_allow_private;
+
 	/* the free-form sections, in file order */
 	struct config_map routes, tls_map, concurrency_map, pools;
 };

@@ -37,6 +37,7 @@
 #include "mta.h"
 #include "fsio.h"
 #include "log.h"
+#include "metrics.h"
 #include "privdrop.h"
 #include "queue.h"
 #include "resolve.h"
@@ -48,6 +49,7 @@
 #include "strutil.h"
 #include "submission.h"
 #include "tls.h"
+#include "webhooks.h"
 #include "xmalloc.h"
 
 #ifndef POSTERN_VERSION /* meson.build passes the project version */
@@ -74,8 +76,12 @@ struct daemon {
 	struct buf spf;             /* the SPF record the sending addresses need */
 	struct check_expect expect; /* what domain checks compare with */
 	struct event *dkim_timer;   /* pending keys looked up, retiring keys retired */
+	struct event *tick;         /* every second: rate counters written */
+	char *admin_token;          /* read before the privilege drop, wiped once handed over */
 	struct dcheck *checks;      /* the timer's checks in flight */
 	struct resolver *check_dns; /* uncached: records just published are seen */
+	struct resolver *hook_dns;  /* webhook hosts */
+	struct webhooks *webhooks;
 	struct event *sig[4];
 	struct event *stop_check;
 	uint64_t stop_deadline;
@@ -159,6 +165,79 @@ static void on_dkim_timer(evutil_socket_t fd, short what, void *arg)
 	arm_dkim_timer(dm);
 }
 
+/* the kill switch reaching the queue: a suspended source's mail is held or dropped */
+static enum queue_gate source_gate(const char *source, void *arg)
+{
+	struct daemon *dm = arg;
+	struct source *s = sources_find(dm->reg, source);
+
+	if (s == NULL || !s->suspended)
+		return QGATE_OPEN;
+	return s->drop_queued ? QGATE_DROP : QGATE_HOLD;
+}
+
+/* every event: counted for /metrics (and offered to the source's webhooks) */
+static void on_event(const struct store_event *e, void *arg)
+{
+	metrics_inc("postern_events_total", "source", e->source ? e->source : "", "type", e->type,
+	            1);
+	if (strcmp(e->type, "rejected") == 0)
+		metrics_inc("postern_rejections_total", "source", e->source ? e->source : "",
+		            "reason", e->reason[0] ? e->reason : "other", 1);
+	webhooks_event(((struct daemon *)arg)->webhooks, e);
+}
+
+static void hook_settings(const struct config *c, struct webhook_settings *ws)
+{
+	*ws = (struct webhook_settings){
+	        .timeout_ms = c->webhook_timeout_ms,
+	        .retry_min_ms = c->webhook_retry_min_ms,
+	        .max_age_ms = c->webhook_max_age_ms,
+	        .max_queued = (size_t)c->webhook_max_queued,
+	        .allow_private = c->webhook_allow_private,
+	        .ca_file = c->tls_ca_file[0] ? c->tls_ca_file : NULL,
+	        .version = POSTERN_VERSION,
+	};
+}
+
+static void flush_counters(struct daemon *dm)
+{
+	char err[256];
+
+	if (sources_flush_counters(dm->reg, err, sizeof(err)) < 0)
+		log_warn("rate counters not written error=\"%s\" action=retry", err);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	flush_counters(arg);
+}
+
+static void define_metrics(void)
+{
+	static const double secs[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1,    2.5,   5,
+	                              10,   30,   60,  300,  900, 3600, 14400, 86400};
+
+	metrics_define("postern_events_total", METRIC_COUNTER,
+	               "Events of messages by source and type (accepted, rejected, delivered, "
+	               "deferred, bounced, held, dropped, ...)",
+	               NULL, 0);
+	metrics_define("postern_rejections_total", METRIC_COUNTER,
+	               "Refused messages and transactions by source and reason", NULL, 0);
+	metrics_define("postern_deliveries_total", METRIC_COUNTER,
+	               "Delivery outcomes per recipient by outcome and TLS (yes/no)", NULL, 0);
+	metrics_define("postern_delivery_seconds", METRIC_HISTOGRAM,
+	               "Time from acceptance to delivery of each delivered recipient", secs,
+	               sizeof(secs) / sizeof(secs[0]));
+	metrics_define("postern_auth_failures_total", METRIC_COUNTER,
+	               "Failed authentications by door (smtp, api)", NULL, 0);
+	metrics_define("postern_queue_messages", METRIC_GAUGE, "Messages in the queue by state",
+	               NULL, 0);
+	metrics_define("postern_smtp_sessions", METRIC_GAUGE, "SMTP sessions open now", NULL, 0);
+	metrics_define("postern_events_dropped_total", METRIC_GAUGE,
+	               "Events the store could not keep up with", NULL, 0);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: posternd [-d] [-n] [-c FILE]\n"
@@ -237,6 +316,8 @@ static void apply(struct daemon *dm, const struct config *c)
 	dm->expect.dmarc_rua = c->dmarc_rua;
 }
 
+static void apply_api(struct daemon *dm, const struct config *c);
+
 static void reload(struct daemon *dm)
 {
 	char err[512];
@@ -251,9 +332,14 @@ static void reload(struct daemon *dm)
 		log_err("reload tls failed error=\"%s\" action=kept-old-certificate", err);
 	} else {
 		smtpd_set_tls(dm->smtpd, ctx);
+		api_set_tls(dm->api, ctx);
 		SSL_CTX_free(ctx);
 	}
 	apply(dm, c);
+	apply_api(dm, c);
+	struct webhook_settings ws;
+	hook_settings(c, &ws);
+	webhooks_set(dm->webhooks, &ws);
 	struct delivery_settings ds;
 	if (delivery_settings_build(c, &ds, err, sizeof(err)) == 0) {
 		queue_set_config(dm->queue, &ds.queue);
@@ -267,6 +353,7 @@ static void reload(struct daemon *dm)
 	dm->expect.dmarc_rua = c->dmarc_rua;
 	evtimer_del(dm->dkim_timer);
 	arm_dkim_timer(dm);
+	eventlog_set_retention(dm->events, c->events_retention_ms);
 	log_info("reload done");
 }
 
@@ -347,7 +434,35 @@ struct bound {
 	int fd;
 	const char *addr;
 	bool implicit_tls;
+	int door; /* -1: SMTP; else an enum api_door_kind */
 };
+
+/* the admin token: the file's first line, at least 32 characters */
+static char *read_token(const char *path)
+{
+	char err[256], *text = NULL;
+	size_t n = 0;
+
+	if (file_read(path, 4096, &text, &n, err, sizeof(err)) < 0)
+		fatal("[api] admin_token_file: %s", err);
+	text[strcspn(text, "\r\n")] = '\0';
+	if (strlen(text) < 32)
+		fatal("[api] admin_token_file: %s: the token must be at least 32 characters", path);
+	return text;
+}
+
+static void apply_api(struct daemon *dm, const struct config *c)
+{
+	struct api_limits al = {
+	        .max_body = c->api_max_body,
+	        .timeout_ms = c->api_timeout_ms,
+	        .max_message_size = c->max_message_size,
+	        .max_recipients = (size_t)c->max_recipients,
+	        .max_header_size = (size_t)c->max_header_size,
+	};
+
+	api_set_limits(dm->api, &al);
+}
 
 static void recovered(uint64_t id, void *arg)
 {
@@ -366,6 +481,9 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		fatal("store: %s", err);
 	if ((dm->events = eventlog_open(path, err, sizeof(err))) == NULL)
 		fatal("events: %s", err);
+	define_metrics();
+	eventlog_set_tap(dm->events, on_event, dm);
+	eventlog_set_retention(dm->events, c->events_retention_ms);
 	dm->auth = auth_new(dm->base, dm->reg, (int)c->auth_threads);
 	struct domains_settings dset = {c->dkim_key_dir, c->dkim_selector_prefix,
 	                                (int64_t)(c->dkim_retire_grace_ms / 1000)};
@@ -383,12 +501,19 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	if ((dm->mta = mta_new(dm->base, &ds.mta, err, sizeof(err))) == NULL)
 		fatal("delivery: %s", err);
 	dm->queue = queue_new(dm->base, dm->spool, dm->mta, dm->events, &ds.queue);
+	queue_set_gate(dm->queue, source_gate, dm);
 	delivery_settings_release(&ds);
 	buf_init(&dm->spf);
 	mta_spf_record(dm->mta, &dm->spf);
 	if ((dm->check_dns = resolver_new_uncached(dm->base, c->resolver, err, sizeof(err))) ==
 	    NULL)
 		fatal("delivery: %s", err);
+	struct webhook_settings ws;
+	hook_settings(c, &ws);
+	if ((dm->hook_dns = resolver_new(dm->base, c->resolver, err, sizeof(err))) == NULL ||
+	    (dm->webhooks = webhooks_new(dm->base, dm->reg, dm->hook_dns, &ws, err, sizeof(err))) ==
+	            NULL)
+		fatal("webhooks: %s", err);
 	dm->subenv = (struct submission_env){dm->spool,   dm->queue,  dm->events,
 	                                     dm->domains, dm->signer, 0};
 	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue, dm->events, &dm->subenv};
@@ -396,17 +521,50 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	smtpd_set_tls(dm->smtpd, tls);
 	apply(dm, c);
 	for (size_t i = 0; i < nb; i++)
-		if (smtpd_listen(dm->smtpd, b[i].fd, b[i].addr, b[i].implicit_tls, err,
-		                 sizeof(err)) < 0)
+		if (b[i].door < 0 && smtpd_listen(dm->smtpd, b[i].fd, b[i].addr, b[i].implicit_tls,
+		                                  err, sizeof(err)) < 0)
 			fatal("%s", err);
-	struct api_deps ad = {dm->reg,   dm->auth,    dm->spool,   dm->queue,     dm->mta,
-	                      dm->smtpd, dm->domains, &dm->expect, dm->check_dns, POSTERN_VERSION};
+	struct api_deps ad = {
+	        .reg = dm->reg,
+	        .auth = dm->auth,
+	        .spool = dm->spool,
+	        .queue = dm->queue,
+	        .mta = dm->mta,
+	        .smtpd = dm->smtpd,
+	        .domains = dm->domains,
+	        .expect = &dm->expect,
+	        .check_dns = dm->check_dns,
+	        .version = POSTERN_VERSION,
+	        .store = dm->store,
+	        .store_path = path,
+	        .events = dm->events,
+	        .subenv = &dm->subenv,
+	        .hostname = c->hostname,
+	};
 	dm->api = api_new(dm->base, &ad);
+	api_set_tls(dm->api, tls);
+	apply_api(dm, c);
 	if (api_listen_unix(dm->api, ctl_fd, c->control_socket, err, sizeof(err)) < 0)
 		fatal("%s", err);
+	for (size_t i = 0; i < nb; i++) {
+		if (b[i].door < 0)
+			continue;
+		if (api_listen_tcp(dm->api, (enum api_door_kind)b[i].door, b[i].fd,
+		                   b[i].implicit_tls, b[i].addr, err, sizeof(err)) < 0)
+			fatal("%s", err);
+	}
+	if (dm->admin_token) {
+		api_set_admin_token(dm->api, dm->admin_token);
+		sodium_memzero(dm->admin_token, strlen(dm->admin_token));
+		free(dm->admin_token);
+		dm->admin_token = NULL;
+	}
 	if (spool_recover(dm->spool, recovered, dm->queue, err, sizeof(err)) < 0)
 		fatal("spool: %s", err);
 	queue_pump(dm->queue);
+	dm->tick = event_new(dm->base, -1, EV_PERSIST, on_tick, dm);
+	struct timeval second = {1, 0};
+	evtimer_add(dm->tick, &second);
 	dm->dkim_timer = evtimer_new(dm->base, on_dkim_timer, dm);
 	/* a first look soon after start: keys published while the relay was down */
 	struct timeval soon = {5, 0};
@@ -415,6 +573,8 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 
 static void stop_services(struct daemon *dm)
 {
+	event_free(dm->tick);
+	flush_counters(dm);
 	event_free(dm->dkim_timer);
 	while (dm->checks) {
 		domain_check_cancel(dm->checks->c);
@@ -422,6 +582,11 @@ static void stop_services(struct daemon *dm)
 	}
 	api_free(dm->api);
 	resolver_free(dm->check_dns);
+	/* events still flow while the queue stops: the tap must not reach freed webhooks */
+	struct webhooks *w = dm->webhooks;
+	dm->webhooks = NULL;
+	webhooks_free(w);
+	resolver_free(dm->hook_dns);
 	smtpd_free(dm->smtpd);
 	/* signatures in flight end first: their messages are dropped (never answered) */
 	signer_free(dm->signer);
@@ -436,6 +601,7 @@ static void stop_services(struct daemon *dm)
 	queue_free(dm->queue);
 	spool_free(dm->spool);
 	eventlog_close(dm->events);
+	metrics_reset();
 	auth_free(dm->auth);
 	domains_free(dm->domains);
 	sources_free(dm->reg);
@@ -512,19 +678,33 @@ int main(int argc, char **argv)
 	prepare_dir(dm.cfg->spool_dir, drop);
 	prepare_dir(dm.cfg->capture_dir, drop);
 	prepare_dir(dm.cfg->dkim_key_dir, drop);
-	struct bound b[2 * CONFIG_LIST_MAX];
+	struct bound b[5 * CONFIG_LIST_MAX];
 	size_t nb = 0;
-	for (int tlsmode = 0; tlsmode < 2; tlsmode++) {
-		const struct config_list *l = tlsmode ? &dm.cfg->listen_tls : &dm.cfg->listen;
-		for (size_t i = 0; i < l->n; i++) {
-			b[nb].fd = bind_tcp(l->v[i], err, sizeof(err));
+	const struct {
+		const struct config_list *l;
+		bool tls;
+		int door;
+	} lists[] = {
+	        {&dm.cfg->listen, false, -1},
+	        {&dm.cfg->listen_tls, true, -1},
+	        {&dm.cfg->api_listen, false, API_DOOR_SEND},
+	        {&dm.cfg->api_listen_tls, true, API_DOOR_SEND},
+	        {&dm.cfg->admin_listen, dm.cfg->admin_tls, API_DOOR_ADMIN},
+	};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		for (size_t i = 0; i < lists[k].l->n; i++) {
+			b[nb].fd = bind_tcp(lists[k].l->v[i], err, sizeof(err));
 			if (b[nb].fd < 0)
 				fatal("%s", err);
-			b[nb].addr = l->v[i];
-			b[nb].implicit_tls = tlsmode;
+			b[nb].addr = lists[k].l->v[i];
+			b[nb].implicit_tls = lists[k].tls;
+			b[nb].door = lists[k].door;
 			nb++;
 		}
 	}
+	/* read as root, like the TLS key: the file may be root's alone */
+	if (dm.cfg->admin_listen.n > 0)
+		dm.admin_token = read_token(dm.cfg->admin_token_file);
 	int ctl = api_bind_unix(dm.cfg->control_socket, drop ? ra.uid : geteuid(),
 	                        drop ? ra.gid : getegid(), err, sizeof(err));
 	if (ctl < 0)

@@ -245,6 +245,7 @@ static int act(struct queue *q, uint64_t id, enum qaction a)
 	heap_remove_value(&q->urgent, id);
 	htab_del(q->held, hex);
 	m->st.held = false;
+	m->st.held_suspended = false;
 	htab_put(q->active, hex, m);
 	q->nactive++;
 	m->st.bulk = m->file.msg.env.bulk;
@@ -287,6 +288,7 @@ int queue_release(struct queue *q, uint64_t id)
 		struct qstate st;
 		load_state(q, id, f.msg.env.nrcpts, &st);
 		st.held = false;
+		st.held_suspended = false;
 		st.next_ms = now_ms();
 		queue_write_state(q, id, &st, true);
 		qstate_release(&st);
@@ -317,4 +319,152 @@ size_t queue_flush(struct queue *q)
 	qdest_flush_all(q);
 	queue_pump(q);
 	return n;
+}
+
+/* -- the kill switch: a source's queued messages ------------------------------ */
+
+#define SWEEP_PER_TURN 256
+
+/* waiting messages still to be looked at after a source was suspended */
+struct qsweep {
+	struct queue *q;
+	struct qsweep *next;
+	char source[128];
+	struct ids ids;
+	size_t pos;
+	struct event *ev;
+};
+
+static void sweep_free(struct qsweep *w)
+{
+	struct qsweep **pp = &w->q->sweeps;
+
+	while (*pp && *pp != w)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = w->next;
+	event_free(w->ev);
+	free(w->ids.v);
+	free(w);
+}
+
+void qsweep_free_all(struct queue *q)
+{
+	while (q->sweeps)
+		sweep_free(q->sweeps);
+}
+
+/* the source of a message not loaded for delivery; false if it cannot be read */
+static bool source_of(struct queue *q, uint64_t id, char *out, size_t n)
+{
+	struct spool_file f;
+	char err[256];
+
+	if (spool_load(q->sp, id, &f, err, sizeof(err)) < 0)
+		return false;
+	strlcpy_(out, f.msg.env.source ? f.msg.env.source : "", n);
+	spool_file_release(&f);
+	return true;
+}
+
+/* XXX: each message's file is read to learn its source; an index by source would spare it */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct qsweep *w = arg;
+	struct queue *q = w->q;
+	enum queue_gate g = queue_gate_of(q, w->source);
+	char hex[ID_HEXLEN + 1], src[128];
+
+	for (size_t k = 0; k < SWEEP_PER_TURN && w->pos < w->ids.n && g != QGATE_OPEN; k++) {
+		uint64_t id = w->ids.v[w->pos++];
+		void *mark = htab_get(q->held, id_format(id, hex));
+		/* active ones were acted on at once; held ones stay held unless dropped */
+		if (htab_get(q->active, hex) || (mark && g != QGATE_DROP))
+			continue;
+		if (!source_of(q, id, src, sizeof(src)) || strcmp(src, w->source) != 0)
+			continue;
+		act(q, id, g == QGATE_DROP ? QACT_DROP : QACT_SUSPEND);
+	}
+	if (w->pos >= w->ids.n || g == QGATE_OPEN) {
+		log_info("queue sweep done source=%s messages=%zu", w->source, w->ids.n);
+		sweep_free(w);
+		return;
+	}
+	event_active(w->ev, EV_TIMEOUT, 0);
+}
+
+struct by_source {
+	const char *source;
+	struct ids ids;
+};
+
+static void active_of(const char *key, void *value, void *arg)
+{
+	struct qactive *m = value;
+	struct by_source *b = arg;
+
+	if (m->file.msg.env.source && strcmp(m->file.msg.env.source, b->source) == 0)
+		ids_add(&b->ids, m->id);
+}
+
+static void held_of(const char *key, void *value, void *arg)
+{
+	struct by_source *b = arg;
+	uint64_t id;
+
+	if (value == HELD_SUSPENDED && id_parse(key, &id))
+		ids_add(&b->ids, id);
+}
+
+static void source_closed(struct queue *q, const char *source, enum queue_gate g)
+{
+	struct by_source b = {source, {0}};
+	char hex[ID_HEXLEN + 1];
+
+	/* being delivered: their waiting jobs now, the rest when the attempt ends */
+	htab_foreach(q->active, active_of, &b);
+	for (size_t i = 0; i < b.ids.n; i++) {
+		struct qactive *m = htab_get(q->active, id_format(b.ids.v[i], hex));
+		if (m)
+			act_on_active(m, g == QGATE_DROP ? QACT_DROP : QACT_SUSPEND);
+	}
+	free(b.ids.v);
+	/* the rest in the background; the gate keeps them from leaving meanwhile */
+	struct qsweep *w = xcalloc(1, sizeof(*w));
+	w->q = q;
+	strlcpy_(w->source, source, sizeof(w->source));
+	all_ids(q, &w->ids);
+	w->ev = event_new(q->base, -1, 0, on_sweep, w);
+	w->next = q->sweeps;
+	q->sweeps = w;
+	log_info("queue sweep start source=%s action=%s queued=%zu", source,
+	         g == QGATE_DROP ? "drop" : "hold", w->ids.n);
+	event_active(w->ev, EV_TIMEOUT, 0);
+}
+
+static void source_opened(struct queue *q, const char *source)
+{
+	struct by_source b = {source, {0}};
+	char src[128];
+	size_t n = 0;
+
+	htab_foreach(q->held, held_of, &b);
+	for (size_t i = 0; i < b.ids.n; i++) {
+		if (!source_of(q, b.ids.v[i], src, sizeof(src)) || strcmp(src, source) != 0)
+			continue;
+		queue_release(q, b.ids.v[i]);
+		n++;
+	}
+	free(b.ids.v);
+	log_info("queue source resumed source=%s released=%zu", source, n);
+}
+
+void queue_source_changed(struct queue *q, const char *source)
+{
+	enum queue_gate g = queue_gate_of(q, source);
+
+	if (g == QGATE_OPEN)
+		source_opened(q, source);
+	else
+		source_closed(q, source, g);
 }

@@ -17,6 +17,7 @@
 
 #include "id.h"
 #include "log.h"
+#include "metrics.h"
 #include "queue_internal.h"
 #include "strutil.h"
 #include "xmalloc.h"
@@ -145,6 +146,11 @@ static void record(struct qjob *j, size_t k, const struct mta_msg *mm)
 	                  r->text, "delay_ms", (json_int_t)(now_ms() - m->file.msg.env.arrival_ms),
 	                  "attempt", (int)m->st.attempts + 1);
 	char *dtext = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	metrics_inc("postern_deliveries_total", "outcome", words[r->outcome], "tls",
+	            mm->tls_version[0] ? "yes" : "no", 1);
+	if (r->outcome == MTA_SENT)
+		metrics_observe("postern_delivery_seconds", NULL, NULL,
+		                (double)(now_ms() - m->file.msg.env.arrival_ms) / 1000.0);
 	queue_event(m->q,
 	            r->outcome == MTA_SENT   ? "delivered"
 	            : r->outcome == MTA_PERM ? "bounced"

@@ -85,6 +85,7 @@ void queue_free(struct queue *q)
 	if (q == NULL)
 		return;
 	q->stopping = true;
+	qsweep_free_all(q);
 	htab_foreach(q->active, free_active, NULL);
 	htab_foreach(q->dests, free_dest, NULL);
 	htab_free(q->active);
@@ -118,15 +119,15 @@ void queue_recovered(struct queue *q, uint64_t id)
 	char *text = NULL, hex[ID_HEXLEN + 1];
 	size_t len;
 	uint64_t next = 0;
-	bool held = false, bulk = false;
+	bool held = false, bulk = false, suspended = false;
 
 	/* never tried (no state file): urgent until its envelope says otherwise */
 	if (spool_state_read(q->sp, id, &text, &len) == 0) {
-		qstate_peek(text, len, &next, &held, &bulk);
+		qstate_peek(text, len, &next, &held, &bulk, &suspended);
 		free(text);
 	}
 	if (held)
-		htab_put(q->held, id_format(id, hex), (void *)1);
+		htab_put(q->held, id_format(id, hex), suspended ? HELD_SUSPENDED : HELD_ADMIN);
 	else
 		queue_wait(q, next, id, bulk);
 }
@@ -134,6 +135,13 @@ void queue_recovered(struct queue *q, uint64_t id)
 size_t queue_length(const struct queue *q)
 {
 	return q->waiting.n + q->urgent.n + htab_count(q->held) + q->nactive;
+}
+
+void queue_counts(const struct queue *q, struct queue_counts *out)
+{
+	out->active = q->nactive;
+	out->waiting = q->waiting.n + q->urgent.n;
+	out->held = htab_count(q->held);
 }
 
 uint64_t queue_backoff(const struct queue *q, uint32_t attempts)
@@ -231,7 +239,14 @@ static void activate(struct queue *q, uint64_t id)
 	if (m->st.bulk)
 		q->nactive_bulk++;
 	if (m->st.held) {
-		m->action = QACT_HOLD;
+		m->action = m->st.held_suspended ? QACT_SUSPEND : QACT_HOLD;
+		qactive_finish(m);
+		return;
+	}
+	/* the source's kill switch: nothing of a suspended source leaves */
+	enum queue_gate g = queue_gate_of(q, env->source);
+	if (g != QGATE_OPEN) {
+		m->action = g == QGATE_DROP ? QACT_DROP : QACT_SUSPEND;
 		qactive_finish(m);
 		return;
 	}
@@ -386,6 +401,11 @@ void qactive_finish(struct qactive *m)
 	uint64_t now = now_ms();
 
 	id_format(m->id, hex);
+	/* held or dropped during an attempt that reached every recipient: it is done */
+	count(m, &pending, &failed);
+	if (pending == 0 &&
+	    (m->action == QACT_HOLD || m->action == QACT_SUSPEND || m->action == QACT_DROP))
+		m->action = QACT_NONE;
 	switch (m->action) {
 	case QACT_DELETE:
 		remove_files(q, m->id);
@@ -394,15 +414,29 @@ void qactive_finish(struct qactive *m)
 		release_active(m);
 		queue_pump(q);
 		return;
-	case QACT_HOLD:
-		m->st.held = true;
-		queue_write_state(q, m->id, &m->st, true);
-		htab_put(q->held, hex, (void *)1);
-		log_info("msg=%s queue held", hex);
-		queue_event(q, "held", m, NULL, NULL, NULL);
+	case QACT_DROP:
+		remove_files(q, m->id);
+		log_info("msg=%s queue dropped by=suspension source=%s", hex,
+		         m->file.msg.env.source ? m->file.msg.env.source : "-");
+		queue_event(q, "dropped", m, NULL, NULL, "{\"by\":\"suspension\"}");
 		release_active(m);
 		queue_pump(q);
 		return;
+	case QACT_HOLD:
+	case QACT_SUSPEND: {
+		bool susp = m->action == QACT_SUSPEND;
+		/* written before it counts as held: a crash now leaves it held, not lost */
+		m->st.held = true;
+		m->st.held_suspended = susp;
+		queue_write_state(q, m->id, &m->st, true);
+		htab_put(q->held, hex, susp ? HELD_SUSPENDED : HELD_ADMIN);
+		log_info("msg=%s queue held by=%s", hex, susp ? "suspension" : "admin");
+		queue_event(q, "held", m, NULL, NULL,
+		            susp ? "{\"by\":\"suspension\"}" : "{\"by\":\"admin\"}");
+		release_active(m);
+		queue_pump(q);
+		return;
+	}
 	case QACT_BOUNCE:
 		fail_pending(m, "5.0.0", "returned by the administrator");
 		break;
@@ -463,4 +497,17 @@ void queue_event(struct queue *q, const char *type, const struct qactive *m, con
 	const struct envelope *e = &m->file.msg.env;
 
 	eventlog_add(q->events, type, m->id, e->source, e->sender, rcpt, dsn, detail);
+}
+
+void queue_set_gate(struct queue *q, queue_gate_fn fn, void *arg)
+{
+	q->gate = fn;
+	q->gate_arg = arg;
+}
+
+enum queue_gate queue_gate_of(struct queue *q, const char *source)
+{
+	if (q->gate == NULL || source == NULL || source[0] == '\0')
+		return QGATE_OPEN;
+	return q->gate(source, q->gate_arg);
 }

@@ -49,6 +49,12 @@ void queue_recovered(struct queue *q, uint64_t id);
 
 size_t queue_length(const struct queue *q);
 
+/* the queue by state: being delivered, waiting (new or deferred), held */
+struct queue_counts {
+	size_t active, waiting, held;
+};
+void queue_counts(const struct queue *q, struct queue_counts *out);
+
 /* -- administration ---------------------------------------------------------- */
 
 #define QUEUE_NOTFOUND 1
@@ -92,5 +98,24 @@ int queue_delete(struct queue *q, uint64_t id);
 int queue_bounce(struct queue *q, uint64_t id);
 /* queue_flush - every waiting message (and every failing destination) is tried now */
 size_t queue_flush(struct queue *q);
+
+/*
+ * The gate: the kill switch of a source reaches its queued mail. Before a
+ * message is delivered, the queue asks the gate about its source: OPEN
+ * delivers, HOLD holds it (marked, so that a resume releases it), DROP
+ * deletes it with a "dropped" event.
+ */
+enum queue_gate { QGATE_OPEN, QGATE_HOLD, QGATE_DROP };
+typedef enum queue_gate (*queue_gate_fn)(const char *source, void *arg);
+void queue_set_gate(struct queue *q, queue_gate_fn fn, void *arg);
+/*
+ * queue_source_changed - the gate's answer for source has changed. Closed
+ * (HOLD/DROP): its messages being delivered are held or dropped when their
+ * current attempt ends, their waiting jobs at once, and every other queued
+ * message of the source is swept in the background (a few hundred per loop
+ * turn; the gate stops any of them from leaving meanwhile). OPEN: the
+ * messages held by the suspension are released.
+ */
+void queue_source_changed(struct queue *q, const char *source);
 
 #endif

@@ -14,7 +14,12 @@
 struct qdest;
 struct qjob;
 
-enum qaction { QACT_NONE, QACT_HOLD, QACT_DELETE, QACT_BOUNCE };
+/* QACT_SUSPEND: held because the source was suspended; QACT_DROP: deleted for the same */
+enum qaction { QACT_NONE, QACT_HOLD, QACT_DELETE, QACT_BOUNCE, QACT_SUSPEND, QACT_DROP };
+
+/* the marks of q->held: why a message is held */
+#define HELD_ADMIN     ((void *)1)
+#define HELD_SUSPENDED ((void *)2)
 
 /* a message loaded for delivery */
 struct qactive {
@@ -78,6 +83,9 @@ struct queue {
 	bool stopping;
 	bool pumping;
 	struct qdest *starved_head, *starved_tail; /* waiting for a connection slot */
+	queue_gate_fn gate;
+	void *gate_arg;
+	struct qsweep *sweeps; /* suspensions being applied to waiting messages (qadmin.c) */
 };
 
 /* queue.c */
@@ -91,6 +99,11 @@ void qactive_finish(struct qactive *m);
 uint64_t queue_backoff(const struct queue *q, uint32_t attempts);
 /* durable for what must survive a crash (a hold); deferrals may be lost (a retry) */
 void queue_write_state(struct queue *q, uint64_t id, const struct qstate *st, bool durable);
+
+/* queue_gate_of - what the gate says of a message's source (QGATE_OPEN without a gate) */
+enum queue_gate queue_gate_of(struct queue *q, const char *source);
+/* qadmin.c */
+void qsweep_free_all(struct queue *q);
 
 /* qdest.c */
 struct qdest *qdest_get(struct queue *q, const struct mta_dest *info);

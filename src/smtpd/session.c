@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "cidr.h"
 #include "id.h"
+#include "limit.h"
 #include "log.h"
 #include "smtp_cmd.h"
 #include "sources.h"
@@ -90,9 +91,19 @@ void session_accept(struct smtpd *d, int fd, const struct sockaddr *sa, socklen_
 
 	/* a legacy application locked to its address needs no AUTH */
 	struct source *ipsrc = sources_match_ip(v.deps->reg, (struct sockaddr *)&s->peer);
-	if (ipsrc)
+	const char *refuse = NULL;
+	if (ipsrc && !source_active(ipsrc))
+		refuse = "suspended";
+	else if (ipsrc && limit_conns_reached(ipsrc))
+		refuse = "max_connections";
+	else if (ipsrc)
 		session_set_source(s, ipsrc);
 
+	if (refuse) {
+		s->refuse = refuse;
+		s->refuse_src = ipsrc;
+		source_ref(ipsrc);
+	}
 	if (implicit_tls) {
 		if (v.tls == NULL) {
 			log_err("sess=%s smtp no TLS context for implicit TLS; closing", hex);
@@ -123,6 +134,19 @@ static void send_banner(struct session *s)
 	struct smtpd_view v;
 
 	smtpd_view(s->d, &v);
+	/* a source locked to this address that may not connect now is told so instead */
+	if (s->refuse) {
+		char hex[ID_HEXLEN + 1], text[200];
+		log_info("sess=%s smtp refuse client=%s reason=%s", (sess_hex(s, hex), hex),
+		         s->peer_addr, s->refuse);
+		if (strcmp(s->refuse, "suspended") == 0) {
+			session_close(s, RPL_SOURCE_SUSPENDED, NULL);
+			return;
+		}
+		limit_describe(s->refuse_src, LIMIT_CONNS, text, sizeof(text));
+		session_close(s, RPL_SOURCE_CONNS, text);
+		return;
+	}
 	s->state = SMTP_ST_GREETED;
 	session_raw(s, "220 %s ESMTP Postern\r\n", v.hostname);
 	session_deadline(s, v.lim->command_timeout_ms);
@@ -137,7 +161,9 @@ void session_free(struct session *s)
 	         s->nmessages, s->errors);
 	auth_cancel(s->auth_req);
 	submission_free(s->sub);
+	source_conn_close(s->src);
 	source_unref(s->src);
+	source_unref(s->refuse_src);
 	event_free(s->timer);
 	if (s->bev)
 		bufferevent_free(s->bev);
@@ -236,8 +262,11 @@ bool session_fail(struct session *s, enum reply r, const char *text)
 
 void session_set_source(struct session *s, struct source *src)
 {
-	if (src)
+	if (src) {
 		source_ref(src);
+		source_conn_open(src);
+	}
+	source_conn_close(s->src);
 	source_unref(s->src);
 	s->src = src;
 	submission_set_source(s->sub, src);

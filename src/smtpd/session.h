@@ -68,7 +68,9 @@ struct session {
 	char helo[256];
 	const char *tls_version, *tls_cipher;
 
-	struct source *src; /* referenced: who is sending, NULL until known */
+	struct source *src;        /* referenced: who is sending, NULL until known */
+	const char *refuse;        /* why the greeting is a refusal ("suspended"), or NULL */
+	struct source *refuse_src; /* referenced: the source refused */
 	struct auth_req *auth_req;
 	char auth_mech[8];
 	char auth_user[SASL_FIELD_MAX + 1];

@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include "auth.h"
+#include "eventlog.h"
 #include "id.h"
+#include "limit.h"
 #include "log.h"
+#include "metrics.h"
 #include "sasl.h"
 #include "session.h"
 #include "sources.h"
@@ -85,12 +88,23 @@ static void auth_done(enum auth_result r, struct source *src, void *arg)
 	sodium_memzero(s->auth_user, sizeof(s->auth_user));
 	switch (r) {
 	case AUTH_OK:
+		if (limit_conns_reached(src)) {
+			char text[200];
+			limit_describe(src, LIMIT_CONNS, text, sizeof(text));
+			log_info("sess=%s smtp refuse source=%s reason=max_connections", hex,
+			         src->name);
+			eventlog_reject(v.deps->events, 0, src->name, NULL, NULL, "4.7.1",
+			                "max_connections", "{\"code\":451}");
+			session_reply(s, RPL_SOURCE_LIMIT, "%s", text);
+			break;
+		}
 		session_set_source(s, src);
 		s->authenticated = true;
 		session_reply(s, RPL_AUTH_OK, NULL);
 		s->junk = 0;
 		break;
 	case AUTH_FAIL:
+		metrics_inc("postern_auth_failures_total", "door", "smtp", NULL, NULL, 1);
 		if (++s->auth_failures >= v.lim->auth_max_failures) {
 			session_close(s, RPL_TOO_MANY_AUTH, NULL);
 			return;
@@ -99,6 +113,7 @@ static void auth_done(enum auth_result r, struct source *src, void *arg)
 			return;
 		break;
 	case AUTH_THROTTLED:
+		metrics_inc("postern_auth_failures_total", "door", "smtp", NULL, NULL, 1);
 		if (session_fail(s, RPL_AUTH_THROTTLED, NULL))
 			return;
 		break;

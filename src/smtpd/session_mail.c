@@ -71,9 +71,24 @@ void cmd_mail(struct session *s, const char *arg)
 			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
 				*p = '?';
 		snprintf(detail, sizeof(detail), "{\"code\":553,\"reason\":\"%s\"}", idwhy);
-		eventlog_add(v.deps->events, "rejected", 0, s->src->name, a.addr, NULL, "5.7.1",
-		             detail);
+		eventlog_reject(v.deps->events, 0, s->src->name, a.addr, NULL, "5.7.1", "identity",
+		                detail);
 		session_fail(s, RPL_SENDER_DENIED, idwhy);
+		return;
+	}
+	/* the source's own limits: its message rates, and the size it declares */
+	if (submission_check_limits(s->sub, mp.size) != RPL_OK) {
+		char sess[ID_HEXLEN + 1], esc[500], detail[700];
+		const char *lwhy = submission_reason(s->sub);
+		log_info("sess=%s rejected source=%s code=451 dsn=4.7.1 limit=%s reason=\"%s\"",
+		         id_format(s->id, sess), s->src->name, submission_limit_hit(s->sub),
+		         log_esc(esc, sizeof(esc), lwhy, strlen(lwhy)));
+		snprintf(detail, sizeof(detail),
+		         "{\"code\":451,\"limit\":\"%s\",\"reason\":\"%s\"}",
+		         submission_limit_hit(s->sub), lwhy);
+		eventlog_reject(v.deps->events, 0, s->src->name, a.addr, NULL, "4.7.1",
+		                submission_limit_hit(s->sub), detail);
+		session_reply(s, RPL_SOURCE_LIMIT, "%s", lwhy);
 		return;
 	}
 	/* the limits of the moment: a reload applies from the next transaction on */
@@ -104,6 +119,10 @@ void cmd_rcpt(struct session *s, const char *arg)
 		return;
 	}
 	enum reply r = submission_add_rcpt(s->sub, a.addr, &rp);
+	if (r == RPL_SOURCE_LIMIT) {
+		session_reply(s, r, "%s", submission_reason(s->sub));
+		return;
+	}
 	if (r != RPL_RCPT_OK) {
 		/* not an error of the client's: it sends the rest in another transaction */
 		session_reply(s, r, NULL);

@@ -177,3 +177,63 @@ int store_keys_each(struct store *st, store_key_fn fn, void *arg, char *err, siz
 {
 	return st->be->keys_each(st->impl, fn, arg, err, errlen);
 }
+
+int store_cred_touch(struct store *st, int64_t id, int64_t t, char *err, size_t errlen)
+{
+	return st->be->cred_touch(st->impl, id, t, err, errlen);
+}
+
+int store_counter_put(struct store *st, const struct store_counter *c, char *err, size_t errlen)
+{
+	return st->be->counter_put(st->impl, c, err, errlen);
+}
+
+int store_counters_each(struct store *st, store_counter_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->counters_each(st->impl, fn, arg, err, errlen);
+}
+
+int store_audit_insert(struct store *st, struct store_audit *a, char *err, size_t errlen)
+{
+	return st->be->audit_insert(st->impl, a, err, errlen);
+}
+
+int store_audit_each(struct store *st, int64_t before_id, size_t limit, store_audit_fn fn,
+                     void *arg, char *err, size_t errlen)
+{
+	return st->be->audit_each(st->impl, before_id, limit, fn, arg, err, errlen);
+}
+
+int store_events_search(struct store *st, const struct store_event_query *q, store_event_row_fn fn,
+                        void *arg, char *err, size_t errlen)
+{
+	return st->be->events_search(st->impl, q, fn, arg, err, errlen);
+}
+
+int store_events_stats(struct store *st, const char *source, int64_t since_ms, int64_t until_ms,
+                       store_stat_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->events_stats(st->impl, source, since_ms, until_ms, fn, arg, err, errlen);
+}
+
+int store_events_prune(struct store *st, int64_t before_ms, size_t max, size_t *n, char *err,
+                       size_t errlen)
+{
+	return st->be->events_prune(st->impl, before_ms, max, n, err, errlen);
+}
+
+int store_idem_get(struct store *st, int64_t source_id, const char *key, struct store_idem *out,
+                   char *err, size_t errlen)
+{
+	return st->be->idem_get(st->impl, source_id, key, out, err, errlen);
+}
+
+int store_idem_put(struct store *st, const struct store_idem *r, char *err, size_t errlen)
+{
+	return st->be->idem_put(st->impl, r, err, errlen);
+}
+
+int store_idem_prune(struct store *st, int64_t before, char *err, size_t errlen)
+{
+	return st->be->idem_prune(st->impl, before, err, errlen);
+}

@@ -25,8 +25,19 @@
 #define STORE_PATTERN_MAX  320 /* an identity pattern (idpattern.h) */
 #define STORE_DOMAIN_MAX   253
 #define STORE_SELECTOR_MAX 63
+#define STORE_URL_MAX      1024
+#define STORE_SECRET_MAX   64
+#define STORE_EVENTS_MAX   256
 
 enum source_auth { SOURCE_AUTH_PASSWORD, SOURCE_AUTH_IP };
+
+/* what a source may send; 0 means no limit of the source's own */
+struct store_limits {
+	int64_t per_minute, per_hour, per_day; /* messages accepted */
+	int64_t max_rcpts;                     /* recipients of one message */
+	int64_t max_size;                      /* octets of one message */
+	int64_t max_conns;                     /* sessions and API requests at once */
+};
 
 struct store_source {
 	int64_t id;
@@ -34,20 +45,28 @@ struct store_source {
 	char kind[SOURCE_KIND_MAX + 1];
 	enum source_auth auth;
 	bool suspended;
-	char pool[64];                  /* the IP pool it sends from; "" for the default */
-	bool bulk;                      /* its mail takes the bulk lane */
-	int64_t created_at, updated_at; /* seconds since the epoch */
-	char **networks;                /* owned: CIDR texts */
+	bool drop_queued; /* suspended: its queued mail is dropped, not held */
+	char pool[64];    /* the IP pool it sends from; "" for the default */
+	bool bulk;        /* its mail takes the bulk lane */
+	struct store_limits limits;
+	char webhook_url[STORE_URL_MAX + 1]; /* "" for none */
+	char webhook_secret[STORE_SECRET_MAX + 1];
+	char webhook_events[STORE_EVENTS_MAX + 1]; /* event types, comma-separated; "" all */
+	int64_t created_at, updated_at;            /* seconds since the epoch */
+	char **networks;                           /* owned: CIDR texts */
 	size_t nnetworks;
 };
 
 enum cred_kind { CRED_PASSWORD, CRED_API_KEY };
 
+#define CRED_KEY_ID_MAX 24
+
 struct store_cred {
 	int64_t id, source_id;
 	enum cred_kind kind;
 	char name[CRED_NAME_MAX + 1];
-	char *secret_hash;                            /* owned: an Argon2id string */
+	char key_id[CRED_KEY_ID_MAX + 1]; /* an API key's public id, "" for a password */
+	char *secret_hash;                /* owned: an Argon2id string */
 	int64_t created_at, expires_at, last_used_at; /* 0: never */
 };
 
@@ -105,9 +124,54 @@ int store_source_insert(struct store *st, struct store_source *s, char *err, siz
 int store_source_update(struct store *st, struct store_source *s, char *err, size_t errlen);
 int store_source_delete(struct store *st, int64_t id, char *err, size_t errlen);
 
-/* store_cred_put - insert or replace the credential (source_id, kind, name); sets c->id. */
+/*
+ * store_cred_put - insert or replace the credential (source_id, kind, name); sets c->id
+ * and, when it is 0, created_at.
+ */
 int store_cred_put(struct store *st, struct store_cred *c, char *err, size_t errlen);
 int store_cred_delete(struct store *st, int64_t id, char *err, size_t errlen);
+/* store_cred_touch - record a use of credential id at t. */
+int store_cred_touch(struct store *st, int64_t id, int64_t t, char *err, size_t errlen);
+
+/* a rate counter of a source: the message counts of its last buckets (limit.h) */
+#define STORE_COUNTER_BUCKETS 13
+struct store_counter {
+	int64_t source_id;
+	int64_t period; /* seconds: 60, 3600, 86400 */
+	int64_t epoch;  /* the number of the newest bucket (seconds / bucket length) */
+	int64_t buckets[STORE_COUNTER_BUCKETS]; /* by bucket number modulo their count */
+};
+/* store_counter_put - insert or replace the counter (source_id, period). */
+int store_counter_put(struct store *st, const struct store_counter *c, char *err, size_t errlen);
+
+/* one administrative action: who did what to what, and how it ended (an HTTP status) */
+struct store_audit {
+	int64_t id, ts_ms;
+	char actor[128];
+	char action[16]; /* the method: POST, PUT, DELETE, PATCH */
+	char target[256];
+	int status;
+	char *detail; /* owned or borrowed as the call says: a JSON object's text */
+};
+/* store_audit_insert - sets a->id; a->detail borrowed (NULL: "{}"). */
+int store_audit_insert(struct store *st, struct store_audit *a, char *err, size_t errlen);
+
+/* the first answer to a send request with an Idempotency-Key (replayed for 24 hours) */
+struct store_idem {
+	int64_t source_id;
+	char key[256];
+	char body_hash[65]; /* hex SHA-256 of the request body: the same key must mean the same */
+	int64_t created_at;
+	int status;
+	char *response; /* owned (get) or borrowed (put): the JSON answer */
+};
+/* store_idem_get - 0 with out filled (free out->response), or STORE_NOTFOUND */
+int store_idem_get(struct store *st, int64_t source_id, const char *key, struct store_idem *out,
+                   char *err, size_t errlen);
+/* store_idem_put - insert; STORE_EXISTS if the key is taken (a race: the first one wins) */
+int store_idem_put(struct store *st, const struct store_idem *r, char *err, size_t errlen);
+/* store_idem_prune - forget answers created before before (seconds) */
+int store_idem_prune(struct store *st, int64_t before, char *err, size_t errlen);
 
 /* store_identity_insert - sets id and created_at. STORE_EXISTS for a duplicate rule. */
 int store_identity_insert(struct store *st, struct store_identity *i, char *err, size_t errlen);
@@ -132,10 +196,46 @@ struct store_event {
 	char msg[17];                          /* hex queue id, "" if none */
 	char *source, *sender, *rcpt, *detail; /* owned by the list; may be NULL */
 	char dsn[16];
+	char reason[48]; /* a refusal's short reason ("identity", "per_hour"), "" if none */
 };
 
 /* store_events_insert - write a list of events in one transaction. */
 int store_events_insert(struct store *st, const struct store_event *list, char *err, size_t errlen);
+
+/* what to look for in the events: each NULL or 0 field matches anything */
+struct store_event_query {
+	const char *msg, *source, *type, *sender, *rcpt; /* exact (rcpt, sender: any case) */
+	int64_t since_ms, until_ms;                      /* ts >= since, ts < until */
+	int64_t before_id;                               /* paging: ids below this one */
+	size_t limit;
+};
+
+/* one stored event, borrowed for the duration of a callback */
+struct store_event_row {
+	int64_t id, ts_ms;
+	const char *msg, *source, *type, *sender, *rcpt, *dsn, *reason, *detail;
+};
+
+/* a count of events of one kind (store_events_stats) */
+struct store_stat_row {
+	const char *source, *type, *reason;
+	int64_t count;
+};
+
+typedef void (*store_event_row_fn)(const struct store_event_row *r, void *arg);
+typedef void (*store_stat_fn)(const struct store_stat_row *r, void *arg);
+/* store_events_search - matching events, newest first, at most q->limit */
+int store_events_search(struct store *st, const struct store_event_query *q, store_event_row_fn fn,
+                        void *arg, char *err, size_t errlen);
+/* store_events_stats - events counted by source, type and reason in [since, until) */
+int store_events_stats(struct store *st, const char *source, int64_t since_ms, int64_t until_ms,
+                       store_stat_fn fn, void *arg, char *err, size_t errlen);
+/*
+ * store_events_prune - delete at most max events older than before_ms, oldest
+ * first; *n gets how many. Small batches keep each transaction short.
+ */
+int store_events_prune(struct store *st, int64_t before_ms, size_t max, size_t *n, char *err,
+                       size_t errlen);
 
 /* iteration callbacks borrow their argument for the duration of the call */
 typedef void (*store_source_fn)(const struct store_source *s, void *arg);
@@ -143,12 +243,18 @@ typedef void (*store_cred_fn)(const struct store_cred *c, void *arg);
 typedef void (*store_identity_fn)(const struct store_identity *i, void *arg);
 typedef void (*store_domain_fn)(const struct store_domain *d, void *arg);
 typedef void (*store_key_fn)(const struct store_dkim_key *k, void *arg);
+typedef void (*store_counter_fn)(const struct store_counter *c, void *arg);
+typedef void (*store_audit_fn)(const struct store_audit *a, void *arg);
 int store_sources_each(struct store *st, store_source_fn fn, void *arg, char *err, size_t errlen);
 int store_creds_each(struct store *st, store_cred_fn fn, void *arg, char *err, size_t errlen);
 int store_identities_each(struct store *st, store_identity_fn fn, void *arg, char *err,
                           size_t errlen);
 int store_domains_each(struct store *st, store_domain_fn fn, void *arg, char *err, size_t errlen);
 int store_keys_each(struct store *st, store_key_fn fn, void *arg, char *err, size_t errlen);
+int store_counters_each(struct store *st, store_counter_fn fn, void *arg, char *err, size_t errlen);
+/* store_audit_each - newest first, ids below before_id (0: from the newest), at most limit */
+int store_audit_each(struct store *st, int64_t before_id, size_t limit, store_audit_fn fn,
+                     void *arg, char *err, size_t errlen);
 
 /* what a back end provides; store.c dispatches through it */
 struct store_backend {
@@ -176,6 +282,22 @@ struct store_backend {
 	int (*key_insert)(void *impl, struct store_dkim_key *k, char *err, size_t errlen);
 	int (*key_update)(void *impl, const struct store_dkim_key *k, char *err, size_t errlen);
 	int (*keys_each)(void *impl, store_key_fn fn, void *arg, char *err, size_t errlen);
+	int (*cred_touch)(void *impl, int64_t id, int64_t t, char *err, size_t errlen);
+	int (*counter_put)(void *impl, const struct store_counter *c, char *err, size_t errlen);
+	int (*counters_each)(void *impl, store_counter_fn fn, void *arg, char *err, size_t errlen);
+	int (*audit_insert)(void *impl, struct store_audit *a, char *err, size_t errlen);
+	int (*audit_each)(void *impl, int64_t before_id, size_t limit, store_audit_fn fn, void *arg,
+	                  char *err, size_t errlen);
+	int (*events_search)(void *impl, const struct store_event_query *q, store_event_row_fn fn,
+	                     void *arg, char *err, size_t errlen);
+	int (*events_stats)(void *impl, const char *source, int64_t since_ms, int64_t until_ms,
+	                    store_stat_fn fn, void *arg, char *err, size_t errlen);
+	int (*events_prune)(void *impl, int64_t before_ms, size_t max, size_t *n, char *err,
+	                    size_t errlen);
+	int (*idem_get)(void *impl, int64_t source_id, const char *key, struct store_idem *out,
+	                char *err, size_t errlen);
+	int (*idem_put)(void *impl, const struct store_idem *r, char *err, size_t errlen);
+	int (*idem_prune)(void *impl, int64_t before, char *err, size_t errlen);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -85,6 +85,49 @@ static const char *migrations[] = {
         "  activated_at INTEGER NOT NULL DEFAULT 0,"
         "  retire_at INTEGER NOT NULL DEFAULT 0,"
         "  UNIQUE (domain_id, selector));",
+        /* 4: limits per source and their counters; API key ids; the audit log */
+        "ALTER TABLE sources ADD COLUMN per_minute INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sources ADD COLUMN per_hour INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sources ADD COLUMN per_day INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sources ADD COLUMN max_rcpts INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sources ADD COLUMN max_size INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sources ADD COLUMN max_conns INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE sources ADD COLUMN on_suspend TEXT NOT NULL DEFAULT 'hold'"
+        "  CHECK (on_suspend IN ('hold', 'drop'));"
+        "ALTER TABLE sources ADD COLUMN webhook_url TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE sources ADD COLUMN webhook_secret TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE sources ADD COLUMN webhook_events TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE credentials ADD COLUMN key_id TEXT NOT NULL DEFAULT '';"
+        "CREATE INDEX credentials_key_id ON credentials (key_id);"
+        "CREATE TABLE source_counters ("
+        "  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+        "  period INTEGER NOT NULL,"
+        "  epoch INTEGER NOT NULL,"
+        "  buckets TEXT NOT NULL,"
+        "  PRIMARY KEY (source_id, period));"
+        "CREATE TABLE audit ("
+        "  id INTEGER PRIMARY KEY,"
+        "  ts INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  action TEXT NOT NULL,"
+        "  target TEXT NOT NULL,"
+        "  status INTEGER NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT '{}');"
+        "CREATE INDEX audit_ts ON audit (ts);"
+        "ALTER TABLE events ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+        "CREATE INDEX events_type_ts ON events (type, ts);"
+        "CREATE INDEX events_sender ON events (sender COLLATE NOCASE);"
+        "DROP INDEX events_rcpt;"
+        "CREATE INDEX events_rcpt ON events (rcpt COLLATE NOCASE);"
+        "CREATE TABLE idempotency ("
+        "  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+        "  key TEXT NOT NULL,"
+        "  body_hash TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  status INTEGER NOT NULL,"
+        "  response TEXT NOT NULL,"
+        "  PRIMARY KEY (source_id, key));"
+        "CREATE INDEX idempotency_created ON idempotency (created_at);",
 };
 
 int sq_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
@@ -204,6 +247,16 @@ static int set_networks(sqlite3 *db, const struct store_source *s, char *err, si
 	return 0;
 }
 
+static void bind_limits(sqlite3_stmt *st, int first, const struct store_limits *l)
+{
+	sqlite3_bind_int64(st, first, l->per_minute);
+	sqlite3_bind_int64(st, first + 1, l->per_hour);
+	sqlite3_bind_int64(st, first + 2, l->per_day);
+	sqlite3_bind_int64(st, first + 3, l->max_rcpts);
+	sqlite3_bind_int64(st, first + 4, l->max_size);
+	sqlite3_bind_int64(st, first + 5, l->max_conns);
+}
+
 static int sq_source_insert(void *impl, struct store_source *s, char *err, size_t errlen)
 {
 	struct sq *q = impl;
@@ -212,7 +265,9 @@ static int sq_source_insert(void *impl, struct store_source *s, char *err, size_
 
 	if (sqlite3_prepare_v2(q->db,
 	                       "INSERT INTO sources (name, kind, auth, status, created_at, "
-	                       "updated_at, pool, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	                       "updated_at, pool, lane, per_minute, per_hour, per_day, "
+	                       "max_rcpts, max_size, max_conns) "
+	                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "insert source", err, errlen);
 	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
@@ -223,6 +278,7 @@ static int sq_source_insert(void *impl, struct store_source *s, char *err, size_
 	sqlite3_bind_int64(st, 6, now);
 	sqlite3_bind_text(st, 7, s->pool, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, s->bulk ? "bulk" : "urgent", -1, SQLITE_STATIC);
+	bind_limits(st, 9, &s->limits);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT) {
@@ -244,7 +300,10 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 
 	if (sqlite3_prepare_v2(q->db,
 	                       "UPDATE sources SET kind = ?, status = ?, updated_at = ?, pool = ?, "
-	                       "lane = ? WHERE id = ?",
+	                       "lane = ?, per_minute = ?, per_hour = ?, per_day = ?, "
+	                       "max_rcpts = ?, max_size = ?, max_conns = ?, on_suspend = ?, "
+	                       "webhook_url = ?, webhook_secret = ?, webhook_events = ? "
+	                       "WHERE id = ?",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "update source", err, errlen);
 	sqlite3_bind_text(st, 1, s->kind, -1, SQLITE_STATIC);
@@ -252,7 +311,12 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_text(st, 4, s->pool, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, s->bulk ? "bulk" : "urgent", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, s->id);
+	bind_limits(st, 6, &s->limits);
+	sqlite3_bind_text(st, 12, s->drop_queued ? "drop" : "hold", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, s->webhook_url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, s->webhook_secret, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, s->webhook_events, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 16, s->id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -303,14 +367,15 @@ static int sq_cred_put(void *impl, struct store_cred *c, char *err, size_t errle
 	struct sq *q = impl;
 	sqlite3_stmt *st;
 
-	c->created_at = (int64_t)time(NULL);
+	if (c->created_at == 0)
+		c->created_at = (int64_t)time(NULL);
 	if (sqlite3_prepare_v2(q->db,
 	                       "INSERT INTO credentials (source_id, kind, name, secret_hash, "
-	                       "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
+	                       "created_at, expires_at, key_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
 	                       "ON CONFLICT (source_id, kind, name) DO UPDATE SET "
 	                       "secret_hash = excluded.secret_hash, created_at = "
 	                       "excluded.created_at, expires_at = excluded.expires_at, "
-	                       "last_used_at = 0 RETURNING id",
+	                       "key_id = excluded.key_id, last_used_at = 0 RETURNING id",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "store credential", err, errlen);
 	sqlite3_bind_int64(st, 1, c->source_id);
@@ -319,6 +384,7 @@ static int sq_cred_put(void *impl, struct store_cred *c, char *err, size_t errle
 	sqlite3_bind_text(st, 4, c->secret_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, c->created_at);
 	sqlite3_bind_int64(st, 6, c->expires_at);
+	sqlite3_bind_text(st, 7, c->key_id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		c->id = sqlite3_column_int64(st, 0);
@@ -366,7 +432,9 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 
 	if (sqlite3_prepare_v2(q->db,
 	                       "SELECT id, name, kind, auth, status, created_at, updated_at, pool, "
-	                       "lane FROM sources ORDER BY name",
+	                       "lane, per_minute, per_hour, per_day, max_rcpts, max_size, "
+	                       "max_conns, on_suspend, webhook_url, webhook_secret, webhook_events "
+	                       "FROM sources ORDER BY name",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "list sources", err, errlen);
 	int rc;
@@ -383,6 +451,16 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 		s->updated_at = sqlite3_column_int64(st, 6);
 		strlcpy_(s->pool, sq_text(st, 7), sizeof(s->pool));
 		s->bulk = strcmp(sq_text(st, 8), "bulk") == 0;
+		s->limits.per_minute = sqlite3_column_int64(st, 9);
+		s->limits.per_hour = sqlite3_column_int64(st, 10);
+		s->limits.per_day = sqlite3_column_int64(st, 11);
+		s->limits.max_rcpts = sqlite3_column_int64(st, 12);
+		s->limits.max_size = sqlite3_column_int64(st, 13);
+		s->limits.max_conns = sqlite3_column_int64(st, 14);
+		s->drop_queued = strcmp(sq_text(st, 15), "drop") == 0;
+		strlcpy_(s->webhook_url, sq_text(st, 16), sizeof(s->webhook_url));
+		strlcpy_(s->webhook_secret, sq_text(st, 17), sizeof(s->webhook_secret));
+		strlcpy_(s->webhook_events, sq_text(st, 18), sizeof(s->webhook_events));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -406,7 +484,7 @@ static int sq_creds_each(void *impl, store_cred_fn fn, void *arg, char *err, siz
 
 	if (sqlite3_prepare_v2(q->db,
 	                       "SELECT id, source_id, kind, name, secret_hash, created_at, "
-	                       "expires_at, last_used_at FROM credentials ORDER BY id",
+	                       "expires_at, last_used_at, key_id FROM credentials ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "list credentials", err, errlen);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -420,50 +498,12 @@ static int sq_creds_each(void *impl, store_cred_fn fn, void *arg, char *err, siz
 		c.created_at = sqlite3_column_int64(st, 5);
 		c.expires_at = sqlite3_column_int64(st, 6);
 		c.last_used_at = sqlite3_column_int64(st, 7);
+		strlcpy_(c.key_id, sq_text(st, 8), sizeof(c.key_id));
 		fn(&c, arg);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return sq_fail(q->db, "list credentials", err, errlen);
-	return 0;
-}
-
-static int sq_events_insert(void *impl, const struct store_event *list, char *err, size_t errlen)
-{
-	struct sq *q = impl;
-	sqlite3_stmt *st;
-
-	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return sq_fail(q->db, "begin events", err, errlen);
-	if (sqlite3_prepare_v2(
-	            q->db,
-	            "INSERT INTO events (ts, msg, source, type, sender, rcpt, dsn, detail) "
-	            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	            -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-		return sq_fail(q->db, "insert events", err, errlen);
-	}
-	for (const struct store_event *e = list; e; e = e->next) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)e->ts_ms);
-		sqlite3_bind_text(st, 2, e->msg, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, e->source ? e->source : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, e->type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, e->sender ? e->sender : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, e->rcpt ? e->rcpt : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, e->dsn, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, e->detail ? e->detail : "{}", -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-			return sq_fail(q->db, "insert event", err, errlen);
-		}
-	}
-	sqlite3_finalize(st);
-	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-		return sq_fail(q->db, "commit events", err, errlen);
-	}
 	return 0;
 }
 
@@ -490,4 +530,15 @@ const struct store_backend store_sqlite_backend = {
         .key_insert = sq_key_insert,
         .key_update = sq_key_update,
         .keys_each = sq_keys_each,
+        .cred_touch = sq_cred_touch,
+        .counter_put = sq_counter_put,
+        .counters_each = sq_counters_each,
+        .audit_insert = sq_audit_insert,
+        .audit_each = sq_audit_each,
+        .events_search = sq_events_search,
+        .events_stats = sq_events_stats,
+        .events_prune = sq_events_prune,
+        .idem_get = sq_idem_get,
+        .idem_put = sq_idem_put,
+        .idem_prune = sq_idem_prune,
 };

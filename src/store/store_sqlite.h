@@ -31,5 +31,23 @@ int sq_domains_each(void *impl, store_domain_fn fn, void *arg, char *err, size_t
 int sq_key_insert(void *impl, struct store_dkim_key *k, char *err, size_t errlen);
 int sq_key_update(void *impl, const struct store_dkim_key *k, char *err, size_t errlen);
 int sq_keys_each(void *impl, store_key_fn fn, void *arg, char *err, size_t errlen);
+/* store_sqlite_admin.c: credential use, rate counters, the audit log */
+int sq_cred_touch(void *impl, int64_t id, int64_t t, char *err, size_t errlen);
+int sq_counter_put(void *impl, const struct store_counter *c, char *err, size_t errlen);
+int sq_counters_each(void *impl, store_counter_fn fn, void *arg, char *err, size_t errlen);
+int sq_audit_insert(void *impl, struct store_audit *a, char *err, size_t errlen);
+int sq_audit_each(void *impl, int64_t before_id, size_t limit, store_audit_fn fn, void *arg,
+                  char *err, size_t errlen);
+int sq_idem_get(void *impl, int64_t source_id, const char *key, struct store_idem *out, char *err,
+                size_t errlen);
+int sq_idem_put(void *impl, const struct store_idem *r, char *err, size_t errlen);
+int sq_idem_prune(void *impl, int64_t before, char *err, size_t errlen);
+/* store_sqlite_events.c: the event log */
+int sq_events_insert(void *impl, const struct store_event *list, char *err, size_t errlen);
+int sq_events_search(void *impl, const struct store_event_query *q, store_event_row_fn fn,
+                     void *arg, char *err, size_t errlen);
+int sq_events_stats(void *impl, const char *source, int64_t since_ms, int64_t until_ms,
+                    store_stat_fn fn, void *arg, char *err, size_t errlen);
+int sq_events_prune(void *impl, int64_t before_ms, size_t max, size_t *n, char *err, size_t errlen);
 
 #endif

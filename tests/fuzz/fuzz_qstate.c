@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data + 1;
 	size_t n = size - 1;
 
-	qstate_peek(p, n, &next, &held, &bulk);
+	qstate_peek(p, n, &next, &held, &bulk, NULL);
 	if (qstate_decode(p, n, nrcpts, &st, err, sizeof(err)) < 0) {
 		if (!is_fresh(&st, nrcpts))
 			abort();
@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	qstate_encode(&again, &b2);
 	if (b.len != b2.len || memcmp(b.data, b2.data, b.len) != 0)
 		abort();
-	if (qstate_peek(b.data, b.len, &next, &held, &bulk) < 0 || next != st.next_ms ||
+	if (qstate_peek(b.data, b.len, &next, &held, &bulk, NULL) < 0 || next != st.next_ms ||
 	    held != st.held || bulk != st.bulk)
 		abort();
 	buf_release(&b);

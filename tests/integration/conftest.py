@@ -5,6 +5,7 @@ talks to it through real clients (smtplib, ssl, swaks, openssl s_client).
 Every relay a test starts is stopped by the fixture; stopping asserts a clean
 exit, so an AddressSanitizer or UBSan report in the daemon fails the test.
 """
+import http.client
 import json
 import os
 import shutil
@@ -60,7 +61,7 @@ class Relay:
     """A posternd process with its own configuration, state and ports."""
 
     def __init__(self, base, certdir, smtp=None, server=None, delivery=None, queue=None,
-                 extra=""):
+                 api=None, extra=""):
         self.base = base
         base.mkdir(parents=True, exist_ok=True)
         os.chmod(base, 0o755)
@@ -89,9 +90,18 @@ class Relay:
         delivery_keys.update(delivery or {})
         queue_keys = {"retry_min": "1s", "retry_max": "2s"}
         queue_keys.update(queue or {})
+        # the HTTP send API on a port of its own, when a test asks for it (api={...})
+        self.api_port = free_port() if api is not None else None
+        api_keys = {}
+        if api is not None:
+            api_keys = {"listen": f"127.0.0.1:{self.api_port}"}
+            api_keys.update(api)
         text = ""
         for section, keys in (("server", server_keys), ("smtp", smtp_keys),
-                              ("delivery", delivery_keys), ("queue", queue_keys)):
+                              ("delivery", delivery_keys), ("queue", queue_keys),
+                              ("api", api_keys)):
+            if not keys:
+                continue
             text += f"[{section}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
         self.conf.write_text(text + extra)
 
@@ -198,6 +208,51 @@ class Relay:
         self._domains = getattr(self, "_domains", set()) | {name}
 
     # -- clients ---------------------------------------------------------
+    def http(self, method, path, body=None, key=None, headers=None, raw=None, timeout=30):
+        """One request to the send API: (status, parsed JSON or text, headers)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=timeout)
+        h = dict(headers or {})
+        if key:
+            h["Authorization"] = f"Bearer {key}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        text = r.read()
+        conn.close()
+        try:
+            out = json.loads(text)
+        except ValueError:
+            out = text.decode("utf-8", "replace")
+        return r.status, out, dict(r.getheaders())
+
+    def admin(self, method, path, body=None):
+        """One request to the admin API over the control socket: (status, JSON)."""
+        conn = UnixHTTPConnection(str(self.state / "control.sock"))
+        h = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        text = r.read()
+        conn.close()
+        try:
+            return r.status, json.loads(text)
+        except ValueError:
+            return r.status, text.decode("utf-8", "replace")
+
+    def api_key(self, source, name="key1", expires=None):
+        body = {"name": name, "kind": "api_key"}
+        if expires:
+            body["expires"] = expires
+        st, out = self.admin("POST", f"/admin/v1/sources/{source}/credentials", body)
+        assert st == 201, out
+        return out["secret"]
+
     def smtp(self, starttls=True, login=None, timeout=30):
         s = smtplib.SMTP("127.0.0.1", self.port, local_hostname="client.test", timeout=timeout)
         s.ehlo()
@@ -253,6 +308,19 @@ class Relay:
         time.sleep(0.2)
         assert self.captured() == [], "a message was delivered"
         assert self.spooled() == [], "a message is in the queue"
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """http.client over the control socket."""
+
+    def __init__(self, path, timeout=30):
+        super().__init__("postern", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.unix_path)
 
 
 class RawSMTP:

@@ -118,6 +118,7 @@ class Received:
     def __init__(self, peer, helo, mail_from, rcpts, data, tls, mail_options):
         self.peer, self.helo, self.mail_from, self.rcpts = peer, helo, mail_from, rcpts
         self.data, self.tls, self.mail_options = data, tls, mail_options
+        self.at = time.time()
 
 
 class Handler:

@@ -124,7 +124,7 @@ static void check_round_trip(const char *label, const struct qstate *st)
 	}
 	uint64_t next = 1;
 	bool held = !st->held, bulk = !st->bulk;
-	EXPECT(qstate_peek(b.data, b.len, &next, &held, &bulk) == 0 && next == st->next_ms &&
+	EXPECT(qstate_peek(b.data, b.len, &next, &held, &bulk, NULL) == 0 && next == st->next_ms &&
 	               held == st->held && bulk == st->bulk,
 	       "%s: peek gives next %" PRIu64 " held %d bulk %d", label, next, held, bulk);
 	qstate_release(&back);
@@ -296,6 +296,7 @@ static const struct decode_row decode_rows[] = {
         GOOD(HEAD R1 END, 2),    /* a recipient not listed stays pending */
         GOOD(HEAD R1 R0 END, 2), /* in any order */
         GOOD(MAGIC "held 1\n" END, 1),
+        GOOD(MAGIC "held 1\nsuspended 1\n" END, 1),
         GOOD(MAGIC "bulk 1\n" END, 1),
         GOOD(MAGIC "bulk 0\n" END, 1),
         GOOD(MAGIC "attempts 4294967295\nnext 18446744073709551615\n" END, 1),
@@ -482,7 +483,7 @@ static void test_truncated(void **state)
 		qstate_release(&st);
 		uint64_t next;
 		bool held, bulk;
-		rc = qstate_peek(b.data, n, &next, &held, &bulk);
+		rc = qstate_peek(b.data, n, &next, &held, &bulk, NULL);
 		EXPECT(rc == -1, "peek, cut at %zu of %zu (...%s): rc %d", n, b.len,
 		       show(b.data + (n > 12 ? n - 12 : 0), n > 12 ? 12 : n), rc);
 	}
@@ -540,6 +541,39 @@ static const struct peek_row peek_rows[] = {
         {RAW("postern-state 1 \n" END), -1, 0, false, false},
 };
 
+/* a hold by the kill switch: written only when set, read back by decode and peek */
+static void test_suspended_hold(void **state)
+{
+	struct qstate st, back;
+	struct buf b;
+	char err[128];
+	uint64_t next;
+	bool held, bulk, susp;
+
+	(void)state;
+	qstate_init(&st, 1);
+	buf_init(&b);
+	qstate_encode(&st, &b);
+	EXPECT(strstr(b.data, "suspended") == NULL, "written when not set: %s", b.data);
+	buf_reset(&b);
+	st.held = st.held_suspended = true;
+	qstate_encode(&st, &b);
+	EXPECT(strstr(b.data, "held 1\n") && strstr(b.data, "suspended 1\n"), "%s", b.data);
+	EXPECT(qstate_decode(b.data, b.len, 1, &back, err, sizeof(err)) == 0 && back.held &&
+	               back.held_suspended,
+	       "decode: %s", err);
+	EXPECT(qstate_peek(b.data, b.len, &next, &held, &bulk, &susp) == 0 && held && susp, "peek");
+	qstate_release(&back);
+	/* "suspended 1" without "held 1" is no hold at all */
+	const char lone[] = "postern-state 1\nsuspended 1\nend\n";
+	EXPECT(qstate_peek(lone, sizeof(lone) - 1, &next, &held, &bulk, &susp) == 0 && !held &&
+	               !susp,
+	       "lone suspended");
+	buf_release(&b);
+	qstate_release(&st);
+	ALL_PASSED();
+}
+
 static void test_peek_rows(void **state)
 {
 	(void)state;
@@ -547,7 +581,7 @@ static void test_peek_rows(void **state)
 		const struct peek_row *r = &peek_rows[i];
 		uint64_t next = 12345;
 		bool held = true, bulk = true;
-		int rc = qstate_peek(r->in, r->n, &next, &held, &bulk);
+		int rc = qstate_peek(r->in, r->n, &next, &held, &bulk, NULL);
 		EXPECT(rc == r->rc, "row %zu %s: rc %d, expected %d", i, show(r->in, r->n), rc,
 		       r->rc);
 		if (rc == 0 && r->rc == 0)
@@ -591,7 +625,7 @@ static void test_peek_many(void **state)
 #ifdef COUNT_ALLOCS
 	__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
 #endif
-	int rc = qstate_peek(b.data, b.len, &next, &held, &bulk);
+	int rc = qstate_peek(b.data, b.len, &next, &held, &bulk, NULL);
 #ifdef COUNT_ALLOCS
 	__sanitizer_install_malloc_and_free_hooks(NULL, NULL);
 #endif
@@ -621,7 +655,8 @@ int main(void)
 	        cmocka_unit_test(test_set_reply),   cmocka_unit_test(test_set_reply_bounds),
 	        cmocka_unit_test(test_decode_rows), cmocka_unit_test(test_decode_values),
 	        cmocka_unit_test(test_truncated),   cmocka_unit_test(test_corrupt_octets),
-	        cmocka_unit_test(test_peek_rows),   cmocka_unit_test(test_peek_many),
+	        cmocka_unit_test(test_peek_rows),   cmocka_unit_test(test_suspended_hold),
+	        cmocka_unit_test(test_peek_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
