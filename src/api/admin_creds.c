@@ -259,6 +259,29 @@ static void add(struct api *a, struct evhttp_request *req, struct source *s)
 	job_free(j);
 }
 
+/* can the old secret be kept as NAME.old? false after replying 409 or 422 */
+static bool grace_fits(struct evhttp_request *req, struct source *s, const struct source_cred *c)
+{
+	char old_name[CRED_NAME_MAX + 8];
+
+	snprintf(old_name, sizeof(old_name), "%s.old", c->name);
+	struct source_cred *prev = source_find_cred(s, old_name);
+	if (prev && prev->kind != c->kind) {
+		http_error(req, 409, "exists",
+		           "source %s has a credential called %s of another kind: revoke it first",
+		           s->name, old_name);
+		return false;
+	}
+	if (prev == NULL && s->ncreds >= SOURCE_MAX_CREDS) {
+		http_error(req, 422, "too_many_credentials",
+		           "source %s has %d credentials, the most it may have: keeping the old "
+		           "secret needs one more (revoke one, or rotate without grace)",
+		           s->name, SOURCE_MAX_CREDS);
+		return false;
+	}
+	return true;
+}
+
 static void rotate(struct api *a, struct evhttp_request *req, struct source *s,
                    struct source_cred *c)
 {
@@ -283,6 +306,8 @@ static void rotate(struct api *a, struct evhttp_request *req, struct source *s,
 		           "grace must be a duration up to 30d, such as 1h");
 	} else if (strlen(c->name) > CRED_NAME_MAX - 4) {
 		http_error(req, 422, "invalid_name", "credential %s cannot be rotated", c->name);
+	} else if (j->grace_ms > 0 && !grace_fits(req, s, c)) {
+		/* said before anything changes: a rotation half done would strand its client */
 	} else if (expires_from(req, expires, &j->expires_at) == 0) {
 		json_decref(body);
 		issue(a, req, j, c->kind);

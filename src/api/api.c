@@ -36,6 +36,7 @@
 
 #include "api_internal.h"
 #include "eventlog.h"
+#include "htab.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -155,7 +156,7 @@ static void actor_of(struct evhttp_request *req, enum door kind, char *out, size
 	if (kind == DOOR_UNIX && conn) {
 		struct ucred uc;
 		socklen_t len = sizeof(uc);
-		int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(conn));
+		int fd = door_fd(evhttp_connection_get_bufferevent(conn));
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
 			struct passwd pw, *res = NULL;
 			char pwbuf[1024];
@@ -233,11 +234,8 @@ static void audit_begin(struct api *a, struct evhttp_request *req, enum door kin
 	evhttp_request_set_on_complete_cb(req, audit_complete, x);
 }
 
-/* evhttp is freeing a connection: forget its requests that wait on workers */
-static void on_conn_close(struct evhttp_connection *conn, void *arg)
+void api_conn_closed(struct api *a, struct evhttp_connection *conn)
 {
-	struct api *a = arg;
-
 	for (struct api_pending *p = a->pending; p; p = p->next)
 		if (p->req && evhttp_request_get_connection(p->req) == conn)
 			p->req = NULL;
@@ -248,6 +246,12 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
 			audit_write(x, 0);
 	}
 	api_send_conn_closed(a, conn);
+}
+
+/* evhttp is freeing a connection of an admin door */
+static void on_conn_close(struct evhttp_connection *conn, void *arg)
+{
+	api_conn_closed(arg, conn);
 }
 
 /* -- small routes ---------------------------------------------------------- */
@@ -365,7 +369,8 @@ static void route(struct evhttp_request *req, void *arg)
 	size_t nseg = 0;
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 
-	if (conn)
+	/* the send doors' connections have their own close callback (door.c) */
+	if (conn && door->kind != DOOR_SEND && door->kind != DOOR_SEND_TLS)
 		evhttp_connection_set_closecb(conn, on_conn_close, a);
 	if (rawpath == NULL || strlen(rawpath) > 1024) {
 		http_error(req, 400, "bad_request", "bad request path");
@@ -406,7 +411,15 @@ out:
 	free(path);
 }
 
-/* HTTPS doors: each connection a TLS bufferevent on the current certificate */
+/* the send doors: every connection watched before evhttp buffers a body (door.c) */
+static struct bufferevent *send_bev(struct event_base *base, void *arg)
+{
+	struct api_door *d = arg;
+
+	return door_bufferevent(d->a, base, d->kind == DOOR_SEND_TLS);
+}
+
+/* HTTPS admin door: each connection a TLS bufferevent on the current certificate */
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 {
 	struct api *a = arg;
@@ -446,7 +459,9 @@ struct api *api_new(struct event_base *base, const struct api_deps *deps)
 	a->base = base;
 	a->deps = *deps;
 	a->started_ms = now_ms();
-	a->lim = (struct api_limits){36 * 1024 * 1024, 60000, 25 * 1024 * 1024, 100, 1024 * 1024};
+	a->lim = (struct api_limits){
+	        36 * 1024 * 1024, 60000, 25 * 1024 * 1024, 100, 1024 * 1024, 512, 64};
+	a->door_ips = htab_new();
 	for (int k = 0; k < DOOR_N; k++)
 		door_init(a, (enum door)k);
 	a->reader = workq_new(base, 1, "api-query");
@@ -488,6 +503,7 @@ void api_free(struct api *a)
 		return;
 	admin_domains_stop(a);
 	api_send_stop(a);
+	door_stop(a);
 	for (int k = 0; k < DOOR_N; k++)
 		evhttp_free(a->doors[k].http);
 	/* requests still waiting on a worker outlive us: their answer is dropped */
@@ -506,6 +522,7 @@ void api_free(struct api *a)
 	}
 	workq_free(a->reader);
 	store_close(a->rstore);
+	htab_free(a->door_ips);
 	SSL_CTX_free(a->tls);
 	sodium_memzero(a->token_hash, sizeof(a->token_hash));
 	if (a->unix_path) {
@@ -581,7 +598,9 @@ int api_listen_tcp(struct api *a, enum api_door_kind kind, int fd, bool tls, con
 {
 	enum door d = kind == API_DOOR_ADMIN ? DOOR_ADMIN_TCP : tls ? DOOR_SEND_TLS : DOOR_SEND;
 
-	if (tls)
+	if (d != DOOR_ADMIN_TCP)
+		evhttp_set_bevcb(a->doors[d].http, send_bev, &a->doors[d]);
+	else if (tls)
 		evhttp_set_bevcb(a->doors[d].http, tls_bev, a);
 	if (listen_fd(a, d, fd, addr, err, errlen) < 0)
 		return -1;

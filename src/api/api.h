@@ -56,6 +56,8 @@ struct api_limits {
 	uint64_t max_message_size; /* as [smtp] */
 	size_t max_recipients;
 	size_t max_header_size;
+	size_t max_conns;        /* connections of the send listeners at once */
+	size_t max_conns_per_ip; /* from one client address */
 };
 
 struct api;

@@ -22,6 +22,7 @@ struct api_door {
 };
 
 struct api_send;
+struct door_conn;
 
 struct api {
 	struct event_base *base;
@@ -39,7 +40,20 @@ struct api {
 	struct workq *reader;        /* event searches, off the loop */
 	struct store *rstore;        /* the reader's own store connection */
 	struct api_send *sends;      /* send requests in flight (send.c) */
+	struct htab *door_ips;       /* client address -> send connections open (door.c) */
+	size_t door_conns;           /* send connections open */
+	struct door_conn *door_list; /* their records (door.c) */
 };
+
+/* door.c: the send listeners' connections, counted and read header-first */
+struct bufferevent *door_bufferevent(struct api *a, struct event_base *base, bool tls);
+/* door_fd - the socket under a connection's bufferevent (filtered or not), or -1 */
+int door_fd(struct bufferevent *bev);
+/* door_stop - forget every connection (before evhttp_free frees them) */
+void door_stop(struct api *a);
+/* api_conn_closed - evhttp frees conn: forget its requests that wait on workers */
+void api_conn_closed(struct api *a, struct evhttp_connection *conn);
+bool door_is_tls(struct bufferevent *bev);
 
 /* api_query - the value of a query parameter, or NULL (copied into buf) */
 const char *api_query(struct evhttp_request *req, const char *key, char *buf, size_t n);

@@ -43,8 +43,9 @@
 #include "workq.h"
 #include "xmalloc.h"
 
-#define IDEM_TTL     86400
-#define IDEM_KEY_MAX 255
+#define IDEM_TTL       86400
+#define IDEM_KEY_MAX   255
+#define READER_BACKLOG 64 /* status requests waiting for the reader thread */
 
 /* one send in flight (after the message went to the submission) */
 struct api_send {
@@ -58,6 +59,8 @@ struct api_send {
 	bool idem;
 	char idem_key[IDEM_KEY_MAX + 1];
 	char body_hash[65];
+	bool answered;      /* the submission said its last word: only freeing is left */
+	struct event *done; /* frees it from the loop, outside the submission's callback */
 };
 
 static void unlink_send(struct api_send *x)
@@ -72,6 +75,8 @@ static void unlink_send(struct api_send *x)
 
 static void send_free(struct api_send *x)
 {
+	if (x->done)
+		event_free(x->done);
 	submission_free(x->sub);
 	source_conn_close(x->src);
 	source_unref(x->src);
@@ -107,7 +112,7 @@ static void remember(struct api *a, const struct source *src, const char *key, c
 	strlcpy_(r.key, key, sizeof(r.key));
 	strlcpy_(r.body_hash, hash, sizeof(r.body_hash));
 	r.response = json_dumps(answer, JSON_COMPACT | JSON_SORT_KEYS);
-	if (store_idem_put(a->deps.store, &r, err, sizeof(err)) < 0)
+	if (store_idem_put(a->deps.store, &r, err, sizeof(err)) != 0)
 		log_warn("api idempotency key not kept source=%s error=\"%s\"", src->name, err);
 	free(r.response);
 }
@@ -179,6 +184,7 @@ static void refusal(enum reply r, int *status, const char **code)
 
 static void free_later(evutil_socket_t fd, short what, void *arg)
 {
+	unlink_send(arg);
 	send_free(arg);
 }
 
@@ -186,11 +192,10 @@ static void free_later(evutil_socket_t fd, short what, void *arg)
 static void sent(enum reply r, uint64_t id, void *arg)
 {
 	struct api_send *x = arg;
-	struct timeval now = {0, 0};
 	char hex[ID_HEXLEN + 1];
 
 	id_format(id, hex);
-	unlink_send(x);
+	x->answered = true;
 	if (r == RPL_QUEUED) {
 		log_info("msg=%s api accepted source=%s nrcpt=%zu", hex, x->src->name, x->nrcpts);
 		answer(x, 202,
@@ -206,7 +211,7 @@ static void sent(enum reply r, uint64_t id, void *arg)
 		     r == RPL_SOURCE_LIMIT ? submission_retry_after(x->sub) : 0);
 	}
 	/* not from inside the submission's own callback */
-	event_base_once(x->a->base, -1, EV_TIMEOUT, free_later, x, &now);
+	event_active(x->done, EV_TIMEOUT, 0);
 }
 
 /* -- authentication ------------------------------------------------------ */
@@ -219,7 +224,7 @@ static bool peer_of(struct evhttp_request *req, struct sockaddr_storage *ss, cha
 	memset(ss, 0, sizeof(*ss));
 	if (conn == NULL)
 		return false;
-	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(conn));
+	int fd = door_fd(evhttp_connection_get_bufferevent(conn));
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)ss, &len) < 0)
 		return false;
 	sockaddr_ntop((struct sockaddr *)ss, addr, n);
@@ -314,7 +319,7 @@ static bool idempotent(struct api *a, struct evhttp_request *req, const struct s
 	char err[256];
 
 	for (struct api_send *x = a->sends; x; x = x->next) {
-		if (x->idem && x->src == s && strcmp(x->idem_key, key) == 0) {
+		if (x->idem && !x->answered && x->src == s && strcmp(x->idem_key, key) == 0) {
 			http_error(req, 409, "idempotency_in_progress",
 			           "a request with this Idempotency-Key is still being processed");
 			return true;
@@ -388,10 +393,12 @@ static void post(struct api *a, struct evhttp_request *req)
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	size_t n = evbuffer_get_length(body);
 	const char *p = n ? (const char *)evbuffer_pullup(body, (ev_ssize_t)n) : "";
-	char hash[65];
-	sha256_hex(p, n, hash);
-	if (key && idempotent(a, req, s, key, hash))
-		return;
+	char hash[65] = "";
+	if (key) {
+		sha256_hex(p, n, hash);
+		if (idempotent(a, req, s, key, hash))
+			return;
+	}
 	if (limit_conns_reached(s)) {
 		limit_describe(s, LIMIT_CONNS, why, sizeof(why));
 		eventlog_reject(a->deps.events, 0, s->name, NULL, NULL, "4.7.1", "max_connections",
@@ -421,6 +428,10 @@ static void post(struct api *a, struct evhttp_request *req)
 	sl.max_size = a->lim.max_message_size;
 	memset(&sr, 0, sizeof(sr));
 	if (send_request_parse(p, n, &sl, &sr, &e) < 0) {
+		/* counted by its code, so that statistics show what applications get wrong */
+		char detail[96];
+		snprintf(detail, sizeof(detail), "{\"code\":%d,\"door\":\"api\"}", e.status);
+		eventlog_reject(a->deps.events, 0, s->name, NULL, NULL, "", e.code, detail);
 		fail(x, e.status, e.code, e.message, 0);
 		send_request_release(&sr);
 		send_free(x);
@@ -482,15 +493,12 @@ static void post(struct api *a, struct evhttp_request *req)
 	memset(&ri, 0, sizeof(ri));
 	ri.client_addr = addr;
 	ri.hostname = a->deps.hostname;
-	ri.protocol = evhttp_connection_get_bufferevent(x->conn) &&
-	                              bufferevent_openssl_get_ssl(
-	                                      evhttp_connection_get_bufferevent(x->conn))
-	                      ? "HTTPS"
-	                      : "HTTP";
+	ri.protocol = door_is_tls(evhttp_connection_get_bufferevent(x->conn)) ? "HTTPS" : "HTTP";
 	ri.source = s->name;
 	submission_data_begin(x->sub, &ri, addr, "api");
 	submission_data_write(x->sub, sr.message.data, sr.message.len);
 	send_request_release(&sr);
+	x->done = event_new(a->base, -1, 0, free_later, x);
 	x->next = a->sends;
 	if (x->next)
 		x->next->prev = x;
@@ -629,6 +637,11 @@ static void get_status(struct api *a, struct evhttp_request *req, const char *id
 		http_error(req, 404, "not_found", "no such message");
 		return;
 	}
+	/* status polls share one reader with the admin's searches: they may not crowd it */
+	if (workq_pending(a->reader) >= READER_BACKLOG) {
+		error_json(req, 503, "busy", "too many status requests at once; try again", 1);
+		return;
+	}
 	struct status_job *j = xcalloc(1, sizeof(*j));
 	id_format(id, j->id);
 	strlcpy_(j->source, s->name, sizeof(j->source));
@@ -667,7 +680,8 @@ void api_send_stop(struct api *a)
 		struct api_send *x = a->sends;
 		a->sends = x->next;
 		/* a message being committed still reaches the queue; nobody hears of it */
-		submission_cancel(x->sub);
+		if (!x->answered)
+			submission_cancel(x->sub);
 		send_free(x);
 	}
 }

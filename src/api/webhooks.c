@@ -19,6 +19,7 @@
 
 #include "cidr.h"
 #include "heap.h"
+#include "htab.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -28,8 +29,12 @@
 #include "strutil.h"
 #include "xmalloc.h"
 
-#define MAX_IN_FLIGHT 8
-#define RETRY_MAX_MS  3600000ULL
+#define MAX_IN_FLIGHT     8   /* POSTs at once, in all */
+#define SOURCE_IN_FLIGHT  2   /* POSTs at once to one source's endpoint */
+#define SCAN_MAX          256 /* ready events looked at per pump for a free source */
+#define MAX_REPLY_BODY    (64 * 1024)
+#define MAX_REPLY_HEADERS (16 * 1024)
+#define RETRY_MAX_MS      3600000ULL
 
 /* one event on its way to its source's webhook */
 struct hook {
@@ -49,6 +54,12 @@ struct hook {
 	char host[256], path[STORE_URL_MAX + 1];
 	uint16_t port;
 	bool tls;
+	struct event *deadline; /* the whole attempt, however slowly the endpoint answers */
+};
+
+/* what one source has queued and in flight (keyed by its name) */
+struct per_source {
+	size_t queued, flying;
 };
 
 struct webhooks {
@@ -64,14 +75,35 @@ struct webhooks {
 	struct evhttp_connection **dead;      /* connections to free outside their callbacks */
 	size_t ndead, dead_cap;
 	size_t nready, nflying;
+	struct htab *by_source; /* name -> struct per_source */
 	struct event *timer;
+	bool pumping;
 	struct webhook_stats st;
 };
 
 static void pump(struct webhooks *w);
+static void on_deadline(evutil_socket_t fd, short what, void *arg);
 
+static struct per_source *per(struct webhooks *w, const char *source)
+{
+	struct per_source *p = htab_get(w->by_source, source);
+
+	if (p == NULL) {
+		p = xcalloc(1, sizeof(*p));
+		htab_put(w->by_source, source, p);
+	}
+	return p;
+}
+
+/* the hook leaves the queue for good */
 static void hook_free(struct hook *h)
 {
+	struct per_source *p = htab_get(h->w->by_source, h->source);
+
+	if (p && p->queued > 0 && --p->queued == 0 && p->flying == 0)
+		free(htab_del(h->w->by_source, h->source));
+	if (h->deadline)
+		event_free(h->deadline);
 	free(h->body);
 	free(h);
 }
@@ -208,6 +240,7 @@ static struct hook *ready_pop(struct webhooks *w)
 
 static void fly_link(struct webhooks *w, struct hook *h)
 {
+	per(w, h->source)->flying++;
 	h->prev = NULL;
 	h->next = w->flying;
 	if (h->next)
@@ -218,6 +251,10 @@ static void fly_link(struct webhooks *w, struct hook *h)
 
 static void fly_unlink(struct webhooks *w, struct hook *h)
 {
+	struct per_source *p = htab_get(w->by_source, h->source);
+
+	if (p && p->flying > 0)
+		p->flying--;
 	if (h->prev)
 		h->prev->next = h->next;
 	else
@@ -246,22 +283,33 @@ static void free_dead(struct webhooks *w)
 	w->ndead = 0;
 }
 
-/* an attempt is over: done (2xx), or again later, or given up */
-static void finish(struct hook *h, bool ok, const char *why)
+enum outcome { DELIVERED, DISCARDED, FAILED };
+
+/*
+ * an attempt is over: delivered (2xx), discarded (the webhook was removed),
+ * or failed (again later, or given up). It never starts another attempt
+ * itself when called from pump (pump is not reentrant): a long ready list
+ * is walked, not recursed into.
+ */
+static void finish(struct hook *h, enum outcome o, const char *why)
 {
 	struct webhooks *w = h->w;
 	uint64_t now = now_ms();
 
 	fly_unlink(w, h);
+	if (h->deadline)
+		evtimer_del(h->deadline);
 	bury(w, h->conn);
 	h->conn = NULL;
 	h->req = NULL;
 	h->rq = NULL;
-	if (ok) {
-		w->st.delivered++;
-		metrics_inc("postern_webhooks_total", "source", h->source, "result", "delivered",
-		            1);
-		log_debug("webhook delivered source=%s event=%s attempts=%u", h->source, h->id,
+	if (o != FAILED) {
+		if (o == DELIVERED)
+			w->st.delivered++;
+		metrics_inc("postern_webhooks_total", "source", h->source, "result",
+		            o == DELIVERED ? "delivered" : "discarded", 1);
+		log_debug("webhook %s source=%s event=%s attempts=%u",
+		          o == DELIVERED ? "delivered" : "discarded", h->source, h->id,
 		          h->attempts);
 		hook_free(h);
 		pump(w);
@@ -298,14 +346,14 @@ static void on_response(struct evhttp_request *req, void *arg)
 
 	h->req = NULL;
 	if (code >= 200 && code < 300) {
-		finish(h, true, NULL);
+		finish(h, DELIVERED, NULL);
 		return;
 	}
 	if (code == 0)
 		snprintf(why, sizeof(why), "no answer (refused, reset or timed out)");
 	else
 		snprintf(why, sizeof(why), "HTTP %d", code);
-	finish(h, false, why);
+	finish(h, FAILED, why);
 }
 
 static void sign(const char *secret, const char *ts, const char *body, size_t len,
@@ -331,19 +379,19 @@ static void resolved(void *arg, const struct resolve_result *res)
 
 	h->rq = NULL;
 	if (res->status != RESOLVE_OK || res->n == 0) {
-		finish(h, false,
+		finish(h, FAILED,
 		       res->n == 0 && res->status == RESOLVE_OK
 		               ? "the host has no address Postern may call"
 		               : res->why);
 		return;
 	}
 	if (s == NULL || s->webhook_url[0] == '\0') {
-		finish(h, true, NULL); /* removed meanwhile: nothing to deliver to */
+		finish(h, DISCARDED, NULL); /* removed meanwhile: nothing to deliver to */
 		return;
 	}
 	/* the resolver trusts an address written in the URL; a webhook must not */
 	if (!w->set.allow_private && addr_is_reserved((const struct sockaddr *)&res->t[0].ss)) {
-		finish(h, false,
+		finish(h, FAILED,
 		       "the host's address is loopback, private or link-local "
 		       "([webhooks] allow_private is off)");
 		return;
@@ -353,7 +401,7 @@ static void resolved(void *arg, const struct resolve_result *res)
 	if (h->tls) {
 		SSL *ssl = SSL_new(w->tls);
 		if (ssl == NULL) {
-			finish(h, false, "cannot create a TLS session");
+			finish(h, FAILED, "cannot create a TLS session");
 			return;
 		}
 		unsigned char bin[16];
@@ -371,7 +419,7 @@ static void resolved(void *arg, const struct resolve_result *res)
 		                                             BEV_OPT_DEFER_CALLBACKS);
 		if (bev == NULL) {
 			SSL_free(ssl);
-			finish(h, false, "cannot create a TLS connection");
+			finish(h, FAILED, "cannot create a TLS connection");
 			return;
 		}
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
@@ -380,10 +428,13 @@ static void resolved(void *arg, const struct resolve_result *res)
 	if (h->conn == NULL) {
 		if (bev)
 			bufferevent_free(bev);
-		finish(h, false, "cannot create a connection");
+		finish(h, FAILED, "cannot create a connection");
 		return;
 	}
 	evhttp_connection_set_timeout(h->conn, (int)((w->set.timeout_ms + 999) / 1000));
+	/* an endpoint's answer is read, never hoarded: its size is bounded, and its time */
+	evhttp_connection_set_max_body_size(h->conn, MAX_REPLY_BODY);
+	evhttp_connection_set_max_headers_size(h->conn, MAX_REPLY_HEADERS);
 	h->req = evhttp_request_new(on_response, h);
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(h->req);
 	bool v6 = strchr(h->host, ':') != NULL;
@@ -406,8 +457,25 @@ static void resolved(void *arg, const struct resolve_result *res)
 	if (evhttp_make_request(h->conn, h->req, EVHTTP_REQ_POST, h->path) < 0) {
 		/* evhttp freed the request */
 		h->req = NULL;
-		finish(h, false, "cannot send the request");
+		finish(h, FAILED, "cannot send the request");
+		return;
 	}
+	uint64_t ms = w->set.timeout_ms;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(h->deadline, &tv);
+}
+
+/* the attempt took too long, trickling or not: cut it */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+
+	if (h->req) {
+		/* frees the request; its callback does not run */
+		evhttp_cancel_request(h->req);
+		h->req = NULL;
+	}
+	finish(h, FAILED, "no whole answer within the timeout");
 }
 
 /* start an attempt for h: look the source's URL up, resolve its host */
@@ -418,14 +486,16 @@ static void start(struct webhooks *w, struct hook *h)
 
 	fly_link(w, h);
 	h->attempts++;
+	if (h->deadline == NULL)
+		h->deadline = evtimer_new(w->base, on_deadline, h);
 	if (s == NULL || s->webhook_url[0] == '\0') {
 		/* the webhook was removed: these events have nowhere to go */
-		finish(h, true, NULL);
+		finish(h, DISCARDED, NULL);
 		return;
 	}
 	if (!parse_url(s->webhook_url, &h->tls, h->host, sizeof(h->host), &h->port, h->path,
 	               sizeof(h->path), why, sizeof(why))) {
-		finish(h, false, why);
+		finish(h, FAILED, why);
 		return;
 	}
 	struct resolve_opts o = {h->port, w->set.allow_private, true, true};
@@ -439,17 +509,46 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	pump(arg);
 }
 
+/* take a ready hook whose source has a free slot, among the first SCAN_MAX; NULL if none */
+static struct hook *next_ready(struct webhooks *w)
+{
+	size_t k = 0;
+
+	for (struct hook *h = w->ready_head; h && k < SCAN_MAX; h = h->next, k++) {
+		struct per_source *p = htab_get(w->by_source, h->source);
+		if (p && p->flying >= SOURCE_IN_FLIGHT)
+			continue;
+		if (h->prev)
+			h->prev->next = h->next;
+		else
+			w->ready_head = h->next;
+		if (h->next)
+			h->next->prev = h->prev;
+		else
+			w->ready_tail = h->prev;
+		h->next = h->prev = NULL;
+		w->nready--;
+		return h;
+	}
+	return NULL;
+}
+
 static void pump(struct webhooks *w)
 {
 	uint64_t now = now_ms();
 	struct heap_item it;
+	struct hook *h;
 
+	if (w->pumping)
+		return; /* a finish() inside start(): the loop below goes on */
+	w->pumping = true;
 	while (heap_peek(&w->later) && heap_peek(&w->later)->key <= now) {
 		heap_pop(&w->later, &it);
 		ready_push(w, (struct hook *)(uintptr_t)it.value);
 	}
-	while (w->nflying < MAX_IN_FLIGHT && w->ready_head)
-		start(w, ready_pop(w));
+	while (w->nflying < MAX_IN_FLIGHT && (h = next_ready(w)) != NULL)
+		start(w, h);
+	w->pumping = false;
 	evtimer_del(w->timer);
 	const struct heap_item *top = heap_peek(&w->later);
 	uint64_t wait = top ? (top->key > now ? top->key - now : 0) : 0;
@@ -491,6 +590,15 @@ void webhooks_event(struct webhooks *w, const struct store_event *e)
 		return;
 	}
 	h->len = strlen(h->body);
+	/* one source's slow endpoint may fill a quarter of the queue, not all of it */
+	struct per_source *p = per(w, h->source);
+	size_t share = w->set.max_queued / 4 > 0 ? w->set.max_queued / 4 : 1;
+	if (++p->queued > share) {
+		w->st.dropped++;
+		metrics_inc("postern_webhooks_total", "source", e->source, "result", "dropped", 1);
+		hook_free(h);
+		return;
+	}
 	/* bounded: the oldest waiting event goes first */
 	if (w->nready + w->later.n >= w->set.max_queued) {
 		struct hook *old = ready_pop(w);
@@ -530,6 +638,11 @@ static SSL_CTX *client_tls(const char *ca_file, char *err, size_t errlen)
 	return ctx;
 }
 
+static void free_value(const char *key, void *value, void *arg)
+{
+	free(value);
+}
+
 struct webhooks *webhooks_new(struct event_base *base, struct sources *reg, struct resolver *dns,
                               const struct webhook_settings *set, char *err, size_t errlen)
 {
@@ -539,6 +652,7 @@ struct webhooks *webhooks_new(struct event_base *base, struct sources *reg, stru
 	w->reg = reg;
 	w->dns = dns;
 	heap_init(&w->later);
+	w->by_source = htab_new();
 	w->timer = evtimer_new(base, on_timer, w);
 	w->version = xstrdup(set->version ? set->version : "0");
 	webhooks_set(w, set);
@@ -579,6 +693,7 @@ void webhooks_free(struct webhooks *w)
 			evhttp_connection_free(h->conn);
 		hook_free(h);
 	}
+	w->nflying = 0;
 	for (struct hook *h; (h = ready_pop(w)) != NULL;)
 		hook_free(h);
 	while (heap_pop(&w->later, &it))
@@ -588,6 +703,8 @@ void webhooks_free(struct webhooks *w)
 	free(w->dead);
 	if (w->timer)
 		event_free(w->timer);
+	htab_foreach(w->by_source, free_value, NULL);
+	htab_free(w->by_source);
 	SSL_CTX_free(w->tls);
 	free(w->ca_file);
 	free(w->version);

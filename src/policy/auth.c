@@ -558,3 +558,24 @@ enum auth_result auth_check_api_key(struct auth *a, const char *key, const struc
 	*out = s;
 	return AUTH_OK;
 }
+
+bool auth_api_key_known(struct auth *a, const char *key)
+{
+	char id[API_KEY_ID_LEN + 1], hex[API_KEY_HASH];
+	struct source_cred *c = NULL;
+	struct source *s = NULL;
+	size_t n = strlen(key);
+	bool ok = false;
+
+	if (n != API_KEY_LEN || strncmp(key, "pk_", 3) != 0 || key[3 + API_KEY_ID_LEN] != '_')
+		return false;
+	memcpy(id, key + 3, API_KEY_ID_LEN);
+	id[API_KEY_ID_LEN] = '\0';
+	s = sources_find_key(a->reg, id, &c);
+	key_digest(key + 4 + API_KEY_ID_LEN, 32, hex);
+	if (s && c && strlen(c->hash) == API_KEY_HASH - 1 &&
+	    sodium_memcmp(hex, c->hash, API_KEY_HASH - 1) == 0)
+		ok = source_cred_valid(c, (int64_t)time(NULL)) && !s->deleted;
+	sodium_memzero(hex, sizeof(hex));
+	return ok;
+}

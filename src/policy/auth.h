@@ -91,6 +91,12 @@ void auth_new_api_key(char key[API_KEY_LEN + 1], char key_id[API_KEY_ID_LEN + 1]
 enum auth_result auth_check_api_key(struct auth *a, const char *key, const struct sockaddr *client,
                                     struct source **out);
 
+/*
+ * auth_api_key_known - the same verdict on the key alone, with no throttling
+ * and no use recorded: for deciding early whether to read a request's body.
+ */
+bool auth_api_key_known(struct auth *a, const char *key);
+
 /* auth_forget - drop cached verifications of s (after a credential change). */
 void auth_forget(struct auth *a, const struct source *s);
 

@@ -102,6 +102,20 @@ void limit_rate_count(struct source *s, int64_t now)
 	}
 }
 
+void limit_rate_uncount(struct source *s, int64_t at)
+{
+	for (int i = 0; i < RATE_N; i++) {
+		struct source_rate *r = &s->rate[i];
+		int64_t e = at / blen(i);
+		/* only while its bucket is still in the window (not yet reused) */
+		if (e <= r->epoch && e > r->epoch - RATE_BUCKETS &&
+		    r->bucket[e % RATE_BUCKETS] > 0) {
+			r->bucket[e % RATE_BUCKETS]--;
+			r->dirty = true;
+		}
+	}
+}
+
 int64_t limit_value(const struct source *s, enum limit_kind k)
 {
 	switch (k) {

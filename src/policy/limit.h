@@ -45,6 +45,8 @@ int64_t limit_period(int i);
 enum limit_kind limit_rate_check(struct source *s, int64_t now, int64_t *retry_after);
 /* limit_rate_count - one message of s accepted at now */
 void limit_rate_count(struct source *s, int64_t now);
+/* limit_rate_uncount - a message counted at at will not be sent after all */
+void limit_rate_uncount(struct source *s, int64_t at);
 /* limit_rate_used - the messages counted in window i at now (for display) */
 int64_t limit_rate_used(struct source *s, int i, int64_t now);
 

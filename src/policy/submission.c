@@ -39,6 +39,14 @@
 
 static void on_refused(evutil_socket_t fd, short what, void *arg);
 
+/* a message that counted against the source's rates will not be sent after all */
+static void unreserve(struct submission *s)
+{
+	if (s->reserved_at && s->src)
+		limit_rate_uncount(s->src, s->reserved_at);
+	s->reserved_at = 0;
+}
+
 struct submission *submission_new(struct event_base *base, const struct submission_env *env,
                                   const char *hostname)
 {
@@ -351,14 +359,15 @@ static void committed(int err, uint64_t id, void *arg)
 	s->msg = NULL; /* the spool freed it */
 	s->phase = PH_IDLE;
 	drop_content(s);
+	if (err)
+		unreserve(s);
 	if (err) {
 		char hex[ID_HEXLEN + 1];
 		log_err("msg=%s spool commit failed error=\"%s\"", id_format(id, hex),
 		        strerror(err));
 	} else {
 		struct buf detail;
-		if (s->src)
-			limit_rate_count(s->src, (int64_t)time(NULL));
+		s->reserved_at = 0; /* the place it held is now a message sent */
 		buf_init(&detail);
 		buf_printf(&detail,
 		           "{\"size\":%llu,\"rcpts\":%zu,\"client\":\"%s\",\"lane\":\"%s\"%s%s}",
@@ -393,6 +402,7 @@ static void on_refused(evutil_socket_t fd, short what, void *arg)
 
 static void refuse_later(struct submission *s)
 {
+	unreserve(s);
 	s->refused = s->fail != RPL_OK ? s->fail : RPL_IO_ERROR;
 	sub_record_refusal(s, s->refused);
 	clear_content(s);
@@ -441,6 +451,7 @@ static void signed_done(struct sign_req *req, void *arg)
 
 	if (s->cancelled) {
 		/* the client never heard "250": dropping the message loses nothing */
+		unreserve(s);
 		clear_content(s);
 		if (s->free_on_done)
 			submission_free(s);
@@ -479,11 +490,18 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 	/* the kill switch also stops the message that was in flight when it was thrown */
 	if (s->fail == RPL_OK && !source_active(s->src))
 		sub_refuse(s, RPL_SOURCE_SUSPENDED, NULL);
-	/* again at the end: concurrent sessions of the source may have used the rate up */
+	/*
+	 * Again at the end, and counted at once: concurrent sessions and requests of
+	 * the source may have used the rate up, and the ones still being signed or
+	 * committed hold their place (given back if they fail).
+	 */
 	if (s->fail == RPL_OK && check_limits(s, 0) != RPL_OK) {
 		char why[sizeof(s->reason)];
 		memcpy(why, s->reason, sizeof(why));
 		sub_refuse(s, RPL_SOURCE_LIMIT, why);
+	} else if (s->fail == RPL_OK && s->src) {
+		s->reserved_at = (int64_t)time(NULL);
+		limit_rate_count(s->src, s->reserved_at);
 	}
 	if (s->fail != RPL_OK || s->msg == NULL || s->conv == NULL) {
 		refuse_later(s);

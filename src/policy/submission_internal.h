@@ -43,6 +43,7 @@ struct submission {
 	enum reply fail;     /* RPL_OK, or the first reason to refuse */
 	int limit_hit;       /* enum limit_kind of the last RPL_SOURCE_LIMIT */
 	int64_t retry_after; /* seconds, for a rate limit reached */
+	int64_t reserved_at; /* counted against the rates then, until it is sent or refused */
 	char reason[400];    /* more words for fail, or "" */
 	int header_lane;     /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
 	char *event_extra;   /* owned: JSON members added to the accepted event */

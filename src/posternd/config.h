@@ -104,6 +104,7 @@ struct config {
 	/* [api] */
 	struct config_list api_listen, api_listen_tls, admin_listen;
 	uint64_t api_max_body;
+	uint64_t api_max_conns, api_max_conns_per_ip;
 	uint64_t api_timeout_ms;
 	char *admin_token_file;
 	bool admin_tls;

@@ -77,6 +77,7 @@ struct daemon {
 	struct check_expect expect; /* what domain checks compare with */
 	struct event *dkim_timer;   /* pending keys looked up, retiring keys retired */
 	struct event *tick;         /* every second: rate counters written */
+	unsigned long ticks;
 	char *admin_token;          /* read before the privilege drop, wiped once handed over */
 	struct dcheck *checks;      /* the timer's checks in flight */
 	struct resolver *check_dns; /* uncached: records just published are seen */
@@ -210,7 +211,14 @@ static void flush_counters(struct daemon *dm)
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
-	flush_counters(arg);
+	struct daemon *dm = arg;
+	char err[256];
+
+	flush_counters(dm);
+	/* the answers kept for idempotency keys live a day */
+	if (++dm->ticks % 60 == 0 &&
+	    store_idem_prune(dm->store, (int64_t)time(NULL) - 86400, err, sizeof(err)) < 0)
+		log_warn("idempotency keys not pruned error=\"%s\"", err);
 }
 
 static void define_metrics(void)
@@ -234,7 +242,7 @@ static void define_metrics(void)
 	metrics_define("postern_queue_messages", METRIC_GAUGE, "Messages in the queue by state",
 	               NULL, 0);
 	metrics_define("postern_smtp_sessions", METRIC_GAUGE, "SMTP sessions open now", NULL, 0);
-	metrics_define("postern_events_dropped_total", METRIC_GAUGE,
+	metrics_define("postern_events_dropped_total", METRIC_COUNTER,
 	               "Events the store could not keep up with", NULL, 0);
 }
 
@@ -459,6 +467,8 @@ static void apply_api(struct daemon *dm, const struct config *c)
 	        .max_message_size = c->max_message_size,
 	        .max_recipients = (size_t)c->max_recipients,
 	        .max_header_size = (size_t)c->max_header_size,
+	        .max_conns = (size_t)c->api_max_conns,
+	        .max_conns_per_ip = (size_t)c->api_max_conns_per_ip,
 	};
 
 	api_set_limits(dm->api, &al);

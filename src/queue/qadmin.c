@@ -284,6 +284,7 @@ int queue_release(struct queue *q, uint64_t id)
 	htab_del(q->held, hex);
 	/* clear the flag in the state file, keeping the recipients' outcomes */
 	struct spool_file f;
+	char source[128] = "", sender[256] = "";
 	if (spool_load(q->sp, id, &f, err, sizeof(err)) == 0) {
 		struct qstate st;
 		load_state(q, id, f.msg.env.nrcpts, &st);
@@ -292,10 +293,12 @@ int queue_release(struct queue *q, uint64_t id)
 		st.next_ms = now_ms();
 		queue_write_state(q, id, &st, true);
 		qstate_release(&st);
+		strlcpy_(source, f.msg.env.source ? f.msg.env.source : "", sizeof(source));
+		strlcpy_(sender, f.msg.env.sender ? f.msg.env.sender : "", sizeof(sender));
 		spool_file_release(&f);
 	}
 	log_info("msg=%s queue released", hex);
-	eventlog_add(q->events, "released", id, NULL, NULL, NULL, NULL, NULL);
+	eventlog_add(q->events, "released", id, source, sender, NULL, NULL, NULL);
 	queue_add(q, id, false);
 	return 0;
 }
@@ -323,15 +326,23 @@ size_t queue_flush(struct queue *q)
 
 /* -- the kill switch: a source's queued messages ------------------------------ */
 
-#define SWEEP_PER_TURN 256
+/*
+ * The kill switch's work on waiting and held messages is done in the
+ * background, a slice of at most SWEEP_SLICE_MS per loop turn: each message
+ * costs a read (to learn its source) and a durable state write, and a large
+ * backlog must not stall the sessions meanwhile. The gate (queue_gate_of)
+ * keeps the messages not reached yet from leaving.
+ */
+#define SWEEP_SLICE_MS 10
 
-/* waiting messages still to be looked at after a source was suspended */
+/* the messages still to be looked at after a source was suspended or resumed */
 struct qsweep {
 	struct queue *q;
 	struct qsweep *next;
 	char source[128];
+	bool opening; /* resumed: release what the suspension held */
 	struct ids ids;
-	size_t pos;
+	size_t pos, acted;
 	struct event *ev;
 };
 
@@ -367,29 +378,66 @@ static bool source_of(struct queue *q, uint64_t id, char *out, size_t n)
 	return true;
 }
 
+/* one message of a sweep; true if it was the source's and was acted on */
+static bool sweep_one(struct qsweep *w, uint64_t id, enum queue_gate g)
+{
+	struct queue *q = w->q;
+	char hex[ID_HEXLEN + 1], src[128];
+	void *mark = htab_get(q->held, id_format(id, hex));
+
+	if (w->opening) {
+		/* only what a suspension held, and is held still */
+		if (mark != HELD_SUSPENDED || !source_of(q, id, src, sizeof(src)) ||
+		    strcmp(src, w->source) != 0)
+			return false;
+		return queue_release(q, id) == 0;
+	}
+	/* active ones were acted on at once; held ones stay held unless dropped */
+	if (htab_get(q->active, hex) || (mark && g != QGATE_DROP))
+		return false;
+	if (!source_of(q, id, src, sizeof(src)) || strcmp(src, w->source) != 0)
+		return false;
+	return act(q, id, g == QGATE_DROP ? QACT_DROP : QACT_SUSPEND) == 0;
+}
+
 /* XXX: each message's file is read to learn its source; an index by source would spare it */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct qsweep *w = arg;
-	struct queue *q = w->q;
-	enum queue_gate g = queue_gate_of(q, w->source);
-	char hex[ID_HEXLEN + 1], src[128];
+	enum queue_gate g = queue_gate_of(w->q, w->source);
+	uint64_t until = mono_ms() + SWEEP_SLICE_MS;
+	/* the switch thrown again meanwhile: a newer sweep does the rest */
+	bool stale = w->opening != (g == QGATE_OPEN);
 
-	for (size_t k = 0; k < SWEEP_PER_TURN && w->pos < w->ids.n && g != QGATE_OPEN; k++) {
-		uint64_t id = w->ids.v[w->pos++];
-		void *mark = htab_get(q->held, id_format(id, hex));
-		/* active ones were acted on at once; held ones stay held unless dropped */
-		if (htab_get(q->active, hex) || (mark && g != QGATE_DROP))
-			continue;
-		if (!source_of(q, id, src, sizeof(src)) || strcmp(src, w->source) != 0)
-			continue;
-		act(q, id, g == QGATE_DROP ? QACT_DROP : QACT_SUSPEND);
-	}
-	if (w->pos >= w->ids.n || g == QGATE_OPEN) {
-		log_info("queue sweep done source=%s messages=%zu", w->source, w->ids.n);
+	while (!stale && w->pos < w->ids.n && mono_ms() < until)
+		if (sweep_one(w, w->ids.v[w->pos++], g))
+			w->acted++;
+	if (stale || w->pos >= w->ids.n) {
+		log_info("queue sweep done source=%s action=%s looked_at=%zu acted_on=%zu%s",
+		         w->source,
+		         w->opening        ? "release"
+		         : g == QGATE_DROP ? "drop"
+		                           : "hold",
+		         w->pos, w->acted, stale ? " stopped=switched-again" : "");
 		sweep_free(w);
 		return;
 	}
+	event_active(w->ev, EV_TIMEOUT, 0);
+}
+
+static void sweep_start(struct queue *q, const char *source, bool opening, struct ids *ids)
+{
+	struct qsweep *w = xcalloc(1, sizeof(*w));
+
+	w->q = q;
+	strlcpy_(w->source, source, sizeof(w->source));
+	w->opening = opening;
+	w->ids = *ids;
+	w->ev = event_new(q->base, -1, 0, on_sweep, w);
+	w->next = q->sweeps;
+	q->sweeps = w;
+	log_info("queue sweep start source=%s action=%s messages=%zu", source,
+	         opening ? "release" : "hold-or-drop", w->ids.n);
 	event_active(w->ev, EV_TIMEOUT, 0);
 }
 
@@ -409,16 +457,17 @@ static void active_of(const char *key, void *value, void *arg)
 
 static void held_of(const char *key, void *value, void *arg)
 {
-	struct by_source *b = arg;
+	struct ids *ids = arg;
 	uint64_t id;
 
 	if (value == HELD_SUSPENDED && id_parse(key, &id))
-		ids_add(&b->ids, id);
+		ids_add(ids, id);
 }
 
 static void source_closed(struct queue *q, const char *source, enum queue_gate g)
 {
 	struct by_source b = {source, {0}};
+	struct ids all;
 	char hex[ID_HEXLEN + 1];
 
 	/* being delivered: their waiting jobs now, the rest when the attempt ends */
@@ -429,34 +478,17 @@ static void source_closed(struct queue *q, const char *source, enum queue_gate g
 			act_on_active(m, g == QGATE_DROP ? QACT_DROP : QACT_SUSPEND);
 	}
 	free(b.ids.v);
-	/* the rest in the background; the gate keeps them from leaving meanwhile */
-	struct qsweep *w = xcalloc(1, sizeof(*w));
-	w->q = q;
-	strlcpy_(w->source, source, sizeof(w->source));
-	all_ids(q, &w->ids);
-	w->ev = event_new(q->base, -1, 0, on_sweep, w);
-	w->next = q->sweeps;
-	q->sweeps = w;
-	log_info("queue sweep start source=%s action=%s queued=%zu", source,
-	         g == QGATE_DROP ? "drop" : "hold", w->ids.n);
-	event_active(w->ev, EV_TIMEOUT, 0);
+	all_ids(q, &all);
+	sweep_start(q, source, false, &all);
 }
 
 static void source_opened(struct queue *q, const char *source)
 {
-	struct by_source b = {source, {0}};
-	char src[128];
-	size_t n = 0;
+	struct ids held;
 
-	htab_foreach(q->held, held_of, &b);
-	for (size_t i = 0; i < b.ids.n; i++) {
-		if (!source_of(q, b.ids.v[i], src, sizeof(src)) || strcmp(src, source) != 0)
-			continue;
-		queue_release(q, b.ids.v[i]);
-		n++;
-	}
-	free(b.ids.v);
-	log_info("queue source resumed source=%s released=%zu", source, n);
+	memset(&held, 0, sizeof(held));
+	htab_foreach(q->held, held_of, &held);
+	sweep_start(q, source, true, &held);
 }
 
 void queue_source_changed(struct queue *q, const char *source)

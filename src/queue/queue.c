@@ -406,6 +406,14 @@ void qactive_finish(struct qactive *m)
 	if (pending == 0 &&
 	    (m->action == QACT_HOLD || m->action == QACT_SUSPEND || m->action == QACT_DROP))
 		m->action = QACT_NONE;
+	/* the kill switch as it stands now: a resume during the attempt undoes its hold */
+	if (m->action == QACT_SUSPEND || m->action == QACT_DROP) {
+		enum queue_gate g = queue_gate_of(q, m->file.msg.env.source);
+		if (g == QGATE_OPEN)
+			m->action = QACT_NONE;
+		else if (g == QGATE_DROP)
+			m->action = QACT_DROP;
+	}
 	switch (m->action) {
 	case QACT_DELETE:
 		remove_files(q, m->id);

@@ -168,7 +168,7 @@ struct store_idem {
 /* store_idem_get - 0 with out filled (free out->response), or STORE_NOTFOUND */
 int store_idem_get(struct store *st, int64_t source_id, const char *key, struct store_idem *out,
                    char *err, size_t errlen);
-/* store_idem_put - insert; STORE_EXISTS if the key is taken (a race: the first one wins) */
+/* store_idem_put - insert, replacing an expired answer under the same key */
 int store_idem_put(struct store *st, const struct store_idem *r, char *err, size_t errlen);
 /* store_idem_prune - forget answers created before before (seconds) */
 int store_idem_prune(struct store *st, int64_t before, char *err, size_t errlen);

@@ -186,8 +186,8 @@ int sq_idem_put(void *impl, const struct store_idem *r, char *err, size_t errlen
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(q->db,
-	                       "INSERT INTO idempotency (source_id, key, body_hash, created_at, "
-	                       "status, response) VALUES (?, ?, ?, ?, ?, ?)",
+	                       "INSERT OR REPLACE INTO idempotency (source_id, key, body_hash, "
+	                       "created_at, status, response) VALUES (?, ?, ?, ?, ?, ?)",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "store idempotency key", err, errlen);
 	sqlite3_bind_int64(st, 1, r->source_id);
@@ -198,8 +198,6 @@ int sq_idem_put(void *impl, const struct store_idem *r, char *err, size_t errlen
 	sqlite3_bind_text(st, 6, r->response ? r->response : "{}", -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT)
-		return STORE_EXISTS;
 	return rc == SQLITE_DONE ? 0 : sq_fail(q->db, "store idempotency key", err, errlen);
 }
 

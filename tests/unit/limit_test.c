@@ -118,6 +118,27 @@ static void test_retry_after_is_enough(void **state)
 	ALL_PASSED();
 }
 
+/* a message refused after it was counted gives its place back, while it still can */
+static void test_uncount(void **state)
+{
+	struct source s;
+	int64_t retry;
+
+	memset(&s, 0, sizeof(s));
+	s.limits.per_minute = 1;
+	limit_rate_count(&s, T0);
+	EXPECT(limit_rate_check(&s, T0 + 1, &retry) == LIMIT_PER_MINUTE, "counted");
+	limit_rate_uncount(&s, T0);
+	EXPECT(limit_rate_check(&s, T0 + 1, &retry) == LIMIT_NONE, "given back");
+	EXPECT(limit_rate_used(&s, RATE_HOUR, T0 + 1) == 0, "the hour too");
+	/* twice, or after its bucket left the window: nothing goes below zero */
+	limit_rate_uncount(&s, T0);
+	limit_rate_count(&s, T0 + 200);
+	limit_rate_uncount(&s, T0);
+	EXPECT(limit_rate_used(&s, RATE_MINUTE, T0 + 200) == 1, "an old place is not given back");
+	ALL_PASSED();
+}
+
 static void test_words(void **state)
 {
 	struct source s;
@@ -148,6 +169,7 @@ int main(void)
 	        cmocka_unit_test(test_rate_table),
 	        cmocka_unit_test(test_no_double_burst_at_the_edge),
 	        cmocka_unit_test(test_retry_after_is_enough),
+	        cmocka_unit_test(test_uncount),
 	        cmocka_unit_test(test_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
