@@ -9,12 +9,14 @@ Every server it starts is stopped, on error and on ^C too.
 
 Environment: BENCH_MSGS (messages per run, 5000), RUNS (3), BENCH_CONC
 (sessions at once, 16), DKIM_SECONDS (3), IDLE_SESSIONS (10000), SCALE_MSGS
-(200000), LATENCY_SECONDS (10), BENCH_ONLY (a comma list of dkim, relay,
-latency, idle, scale), KEEP=1 (leave the work directory). --smoke makes
+(200000), LATENCY_SECONDS (10), API_SECONDS (10), BENCH_ONLY (a comma list of
+dkim, relay, latency, api, idle, scale), KEEP=1 (leave the work directory). --smoke makes
 everything tiny: it is what `make test` runs so that the harness cannot rot.
 """
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -40,7 +42,8 @@ class Bench:
         self.idle = int(env("IDLE_SESSIONS", 50 if smoke else 10000))
         self.scale = int(env("SCALE_MSGS", 200 if smoke else 200000))
         self.lat_secs = float(env("LATENCY_SECONDS", 1 if smoke else 10))
-        self.only = set(env("BENCH_ONLY", "dkim,relay,latency,idle,scale").split(","))
+        self.api_secs = int(env("API_SECONDS", 1 if smoke else 10))
+        self.only = set(env("BENCH_ONLY", "dkim,relay,latency,api,idle,scale").split(","))
         self.work = tempfile.mkdtemp(prefix="postern-bench.")
         os.chmod(self.work, 0o755)  # the servers' users must reach their files
         self.servers = []
@@ -247,6 +250,54 @@ class Bench:
               "each", flush=True)
         return {"rate": rate, "p50": p50, "p99": p99, "n": len(lat), "sigs": min(sigs)}
 
+    def section_api(self):
+        """the HTTP send API: wrk POSTing 2 KiB JSON messages with an API key, each
+        answered 202 once durable and signed; then until the sink has them all"""
+        print(f"== HTTP send API: wrk, {self.conc} connections, {self.api_secs} s a run ==",
+              flush=True)
+        pt = self.get_postern()
+        self.api_res = []
+        sink = self.started(relays.Sink(pt.sink_port))
+        self.started(pt.start())
+        script = os.path.join(self.work, "post.lua")
+        body = json.dumps({"from": SENDER, "to": RCPT, "subject": "bench",
+                           "text": ("x" * 75 + "\n") * 26})
+        with open(script, "w") as f:
+            f.write('wrk.method = "POST"\n'
+                    'wrk.headers["Content-Type"] = "application/json"\n'
+                    f'wrk.headers["Authorization"] = "Bearer {pt.api_key}"\n'
+                    f"wrk.body = [[{body}]]\n")
+        try:
+            for i in range(self.runs):
+                base = sink.count
+                cpu0 = procstat.cpu_seconds(pt.roots())
+                t0 = time.monotonic()
+                r = subprocess.run(["wrk", "-t", "2", "-c", str(self.conc), "-d",
+                                    f"{self.api_secs}s", "--latency", "-s", script,
+                                    f"http://127.0.0.1:{pt.api_port}/v1/messages"],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise RuntimeError(f"wrk: {r.stdout} {r.stderr}")
+                total = int(re.search(r"(\d+) requests in", r.stdout).group(1))
+                bad = re.search(r"Non-2xx or 3xx responses: (\d+)", r.stdout)
+                ok = total - (int(bad.group(1)) if bad else 0)
+                p99 = re.search(r"99%\s+(\S+)", r.stdout).group(1)
+                rps = float(re.search(r"Requests/sec:\s+(\S+)", r.stdout).group(1))
+                t2 = procstat.wait_until(lambda: sink.count >= base + ok, 120 + ok / 20)
+                if t2 is None or ok == 0:
+                    raise RuntimeError(f"API: the sink got {sink.count - base} of {ok}")
+                cpu = (procstat.cpu_seconds(pt.roots()) - cpu0) / ok * 1000
+                res = {"rps": rps, "ok": ok, "total": total, "e2e": ok / (t2 - t0),
+                       "p99": p99, "cpu": cpu}
+                self.api_res.append(res)
+                print(f"  run {i + 1}: {rps:.0f} requests/s ({ok} of {total} answered 202), "
+                      f"p99 {p99}, end to end {res['e2e']:.0f} msgs/s, {cpu:.2f} CPU s/1000",
+                      flush=True)
+                procstat.wait_until(lambda: pt.queue_length() == 0, 60, 0.05)
+        finally:
+            self.stop(pt)
+            self.stop(sink)
+
     def section_idle(self):
         """sessions that said EHLO (and STARTTLS) and then nothing; posternd
         restarted for each kind so that each starts from the same memory"""
@@ -363,8 +414,15 @@ class Bench:
                 print(f"  {p + ', ms':<32} {a[p]:>22.1f} {b[p]:>22.1f} "
                       f"{a[p] / b[p] if b[p] else 0:>6.2f}x")
             print(f"  {'DKIM signatures per message':<32} {a['sigs']:>22} {b['sigs']:>22}")
-        if hasattr(self, "idle_res") or hasattr(self, "scale_res"):
+        if hasattr(self, "idle_res") or hasattr(self, "scale_res") or hasattr(self, "api_res"):
             print("Postern alone")
+        if getattr(self, "api_res", None):
+            rps = procstat.summary([r["rps"] for r in self.api_res])
+            e2e = procstat.summary([r["e2e"] for r in self.api_res])
+            cpu = procstat.summary([r["cpu"] for r in self.api_res])
+            print(f"  HTTP send API (2 KiB JSON, {self.conc} connections): {fmt(rps)} "
+                  f"requests/s answered 202, end to end {fmt(e2e)} msgs/s, "
+                  f"{fmt(cpu)} CPU s per 1,000, p99 {self.api_res[-1]['p99']}")
         for label, (rss, per) in getattr(self, "idle_res", {}).items():
             print(f"  {self.idle} idle sessions ({label}): RSS {rss:.1f} MiB, "
                   f"{per:.1f} KiB a session")
@@ -385,6 +443,8 @@ class Bench:
                 self.section_relay()
             if "latency" in self.only:
                 self.section_latency()
+            if "api" in self.only:
+                self.section_api()
             if "idle" in self.only:
                 self.section_idle()
             if "scale" in self.only:

@@ -124,7 +124,8 @@ class Postern:
         self.dir = os.path.join(work, "postern")
         os.makedirs(self.dir, exist_ok=True)
         self.ini = os.path.join(self.dir, "postern.ini")
-        self.port, self.tls_port, self.api_port = free_port(), free_port(), None
+        self.port, self.tls_port, self.api_port = free_port(), free_port(), free_port()
+        self.api_key = None
         self.proc = None
         self.password = None
         cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
@@ -145,6 +146,8 @@ tls_cert = {cert}
 tls_key = {key}
 max_connections = 20000
 max_connections_per_ip = 20000
+[api]
+listen = 127.0.0.1:{self.api_port}
 [delivery]
 allow_private_destinations = yes
 tls = none
@@ -187,6 +190,9 @@ example.org = [127.0.0.1]:{sink_port}
             self.password = self.ctl_json("source", "add", "benchauth")["password"]
             self.ctl("source", "allow", "benchauth", f"*@{DOMAIN}")
             self.ctl("domain", "add", DOMAIN, "--force")
+            out = self.ctl_json("source", "credential", "add", "benchauth", "bench-key",
+                                "--kind", "api-key")
+            self.api_key = out["secret"]
         return self
 
     def roots(self):

@@ -10,8 +10,8 @@ build="meson ninja-build pkg-config gcc libc6-dev libevent-dev libssl-dev libunb
 libsqlite3-dev libsodium-dev libinih-dev libjansson-dev openssl"
 test="libcmocka-dev python3-pytest swaks libnet-ssleay-perl sqlite3 clang-format strace
 python3-aiosmtpd python3-dnslib postfix python3-dkim python3-nacl libmail-dkim-perl
-libnet-dns-perl opendkim"
-bench="postfix opendkim"
+libnet-dns-perl opendkim wrk"
+bench="postfix opendkim wrk"
 fuzz="clang libfuzzer-14-dev"
 
 want=""
