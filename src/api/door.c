@@ -1,32 +1,35 @@
 /*
- * door.c - the send listeners' connections, watched while evhttp reads them.
+ * door.c - the send listeners' connections: counted, and held to a small
+ * body until they show a valid API key.
  *
  * evhttp reads a whole request body before its callback runs, so without
  * this anyone who can connect could make the daemon hold max_body octets per
- * connection. Every connection of a send door is counted (in all and per
- * client address; over the limits it is closed at its first octets), and the
- * header section of each request is read as it arrives, before evhttp gets to
- * the body: a body larger than DOOR_FREE_BODY (or chunked) is read only
- * behind a valid API key; otherwise the connection is closed before the body
- * is. Small requests without a key pass, so they get their JSON 401.
+ * connection. Each connection of a send door starts with evhttp's own body
+ * limit at DOOR_FREE_BODY (evhttp frames the requests and refuses a larger
+ * body itself, chunked or not); the limit is raised to [api] max_body for the
+ * connection once a valid API key is seen in what it sends. Postern never
+ * parses the requests a second way: the input is only searched for a key,
+ * and a key not found keeps the small limit.
  *
- * The watching is passive (a callback on the connection's input buffer): the
- * bytes and evhttp's reading are left as they are. A connection's record is
- * tied to evhttp's connection by its close callback (door_closed), attached
- * on the next loop turn after the accept, once evhttp has made it; a
- * reference on the bufferevent keeps it valid until then.
+ * Connections are counted in all and per client address (IPv6 by /64) the
+ * loop turn after the accept, before evhttp has read a byte of them, and
+ * closed at once over the limits. The record of a connection is tied to
+ * evhttp's by its close callback; a reference on the bufferevent keeps it
+ * valid until then.
  */
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "api_internal.h"
 #include "auth.h"
-#include "buf.h"
 #include "cidr.h"
 #include "htab.h"
 #include "log.h"
@@ -34,9 +37,7 @@
 #include "xmalloc.h"
 
 #define DOOR_FREE_BODY (64 * 1024) /* body octets a request may carry without a key */
-#define DOOR_HEAD_MAX  (16 * 1024) /* as evhttp's max_headers_size */
-
-enum dc_state { DC_HEAD, DC_BODY, DC_TRUSTED, DC_REFUSED };
+#define KEY_SCAN       (3 + API_KEY_ID_LEN + 1 + 32)
 
 struct door_conn {
 	struct api *a;
@@ -44,11 +45,11 @@ struct door_conn {
 	struct bufferevent *bev;       /* referenced until the connection is over */
 	struct event *attach;
 	struct evhttp_connection *evcon;
-	enum dc_state st;
-	size_t skip;     /* body octets of the current request still to come */
-	struct buf head; /* the header section being read */
-	bool counted_ip;
-	char ipkey[64];
+	bool keyed;          /* a valid key was seen: the body limit is max_body */
+	bool broken;         /* no TLS session could be made: closed at attach */
+	char tail[KEY_SCAN]; /* the last octets seen, for a key split across reads */
+	size_t ntail;
+	char ipkey[64]; /* "" until counted */
 };
 
 static void ip_count(struct api *a, const char *ipkey, int delta)
@@ -62,6 +63,22 @@ static void ip_count(struct api *a, const char *ipkey, int delta)
 		htab_put(a->door_ips, ipkey, (void *)n);
 }
 
+/* the address a connection counts under: IPv4 as is, IPv6 by its /64 */
+static void addr_key(const struct sockaddr_storage *ss, char *out, size_t n)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		const unsigned char *b = s6->sin6_addr.s6_addr;
+		snprintf(out, n, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0], b[1], b[2], b[3],
+		         b[4], b[5], b[6], b[7]);
+		return;
+	}
+	sockaddr_key((const struct sockaddr *)ss, out, n);
+}
+
+static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg);
+
 /* forget a connection: counts back, reference dropped */
 static void conn_end(struct door_conn *c)
 {
@@ -74,10 +91,10 @@ static void conn_end(struct door_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	a->door_conns--;
-	if (c->counted_ip)
+	if (c->ipkey[0])
 		ip_count(a, c->ipkey, -1);
+	evbuffer_remove_cb(bufferevent_get_input(c->bev), on_input, c);
 	event_free(c->attach);
-	buf_release(&c->head);
 	bufferevent_decref(c->bev);
 	free(c);
 }
@@ -91,136 +108,61 @@ static void door_closed(struct evhttp_connection *evcon, void *arg)
 	conn_end(c);
 }
 
-/* stop reading and let evhttp see the connection end, from the loop */
-static void refuse(struct door_conn *c, const char *why)
+/* does s[0..n) hold a valid API key? Keys are "pk_" and fixed-length base-62 text. */
+static bool holds_key(struct api *a, const char *s, size_t n)
 {
-	log_info("api refuse client=%s reason=%s", c->ipkey, why);
-	c->st = DC_REFUSED;
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_trigger_event(c->bev, BEV_EVENT_EOF | BEV_EVENT_READING,
-	                          BEV_TRIG_DEFER_CALLBACKS);
-}
-
-/* the value of header name in the section head[0..n), or NULL; copied into out */
-static const char *header(const char *head, size_t n, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = head, *end = head + n; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
-		if (len > nl && p[nl] == ':' && ascii_niequal(p, name, nl)) {
-			const char *v = p + nl + 1;
-			size_t vl = len - nl - 1;
-			while (vl && (*v == ' ' || *v == '\t'))
-				v++, vl--;
-			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
-			if (vl >= cap)
-				vl = cap - 1;
-			memcpy(out, v, vl);
-			out[vl] = '\0';
-			return out;
-		}
-		p += len + 1;
-	}
-	return NULL;
-}
-
-/* a whole header section: may its body be read? Sets c->skip to its length. */
-static bool judge(struct door_conn *c, const char *head, size_t n)
-{
-	char v[512];
-	uint64_t len = 0;
-	bool chunked = header(head, n, "Transfer-Encoding", v, sizeof(v)) != NULL;
-
-	if (!chunked && header(head, n, "Content-Length", v, sizeof(v)) &&
-	    parse_u64(v, UINT64_MAX, &len) < 0)
-		len = 0; /* evhttp refuses it itself */
-	c->skip = (size_t)(len < SIZE_MAX ? len : SIZE_MAX);
-	if (!chunked && len <= DOOR_FREE_BODY)
-		return true;
-	if (header(head, n, "Authorization", v, sizeof(v)) && ascii_iprefix(v, "Bearer ") &&
-	    auth_api_key_known(c->a->deps.auth, v + 7)) {
-		c->st = DC_TRUSTED; /* this client holds a key: its connection is its own */
-		return true;
+	for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), "pk_", 3)) != NULL; p++) {
+		if ((size_t)(s + n - p) < KEY_SCAN)
+			break;
+		char key[KEY_SCAN + 1];
+		memcpy(key, p, KEY_SCAN);
+		key[KEY_SCAN] = '\0';
+		if (auth_api_key_known(a->deps.auth, key))
+			return true;
 	}
 	return false;
 }
 
-/* the first octets: the client's address is known; count it */
-static bool count_ip(struct door_conn *c)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int fd = bufferevent_getfd(c->bev);
-	struct api *a = c->a;
-
-	c->counted_ip = true;
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
-		strlcpy_(c->ipkey, "?", sizeof(c->ipkey));
-	else
-		sockaddr_key((struct sockaddr *)&ss, c->ipkey, sizeof(c->ipkey));
-	ip_count(a, c->ipkey, +1);
-	return (uintptr_t)htab_get(a->door_ips, c->ipkey) <= a->lim.max_conns_per_ip &&
-	       a->door_conns <= a->lim.max_conns;
-}
-
-/* new octets at the end of the input buffer, before evhttp reads them */
+/* new octets: look for a key in them (with the tail of what came before) */
 static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct door_conn *c = arg;
 	size_t n = info->n_added, len = evbuffer_get_length(in);
+	char chunk[KEY_SCAN + 4096];
 
-	if (n == 0 || c->st == DC_REFUSED || c->st == DC_TRUSTED)
+	if (n == 0 || c->keyed || c->evcon == NULL)
 		return;
-	if (!c->counted_ip && !count_ip(c)) {
-		refuse(c, "too-many-connections");
-		return;
-	}
-	size_t from = len - n; /* where the new octets start */
-	while (n > 0 && c->st != DC_TRUSTED && c->st != DC_REFUSED) {
-		if (c->st == DC_BODY) {
-			size_t k = n < c->skip ? n : c->skip;
-			c->skip -= k, n -= k, from += k;
-			if (c->skip == 0)
-				c->st = DC_HEAD;
-			continue;
+	struct evbuffer_ptr p;
+	evbuffer_ptr_set(in, &p, len - n, EVBUFFER_PTR_SET);
+	while (n > 0 && !c->keyed) {
+		size_t k = n < sizeof(chunk) - KEY_SCAN ? n : sizeof(chunk) - KEY_SCAN;
+		memcpy(chunk, c->tail, c->ntail);
+		evbuffer_copyout_from(in, &p, chunk + c->ntail, k);
+		evbuffer_ptr_set(in, &p, k, EVBUFFER_PTR_ADD);
+		size_t m = c->ntail + k;
+		if (holds_key(c->a, chunk, m)) {
+			c->keyed = true;
+			/* a key holder's connection: its requests may be as large as any */
+			evhttp_connection_set_max_body_size(c->evcon,
+			                                    (ev_ssize_t)c->a->lim.max_body);
+			break;
 		}
-		/* DC_HEAD: gather octets up to the end of the header section */
-		size_t room = DOOR_HEAD_MAX + 4 - c->head.len, k = n < room ? n : room;
-		size_t before = c->head.len;
-		struct evbuffer_ptr p;
-		evbuffer_ptr_set(in, &p, from, EVBUFFER_PTR_SET);
-		buf_reserve(&c->head, k + 1);
-		evbuffer_copyout_from(in, &p, c->head.data + before, k);
-		c->head.len += k;
-		c->head.data[c->head.len] = '\0';
-		const char *end = strstr(c->head.data + (before > 3 ? before - 3 : 0), "\r\n\r\n");
-		if (end == NULL) {
-			if (c->head.len >= DOOR_HEAD_MAX)
-				c->st = DC_TRUSTED; /* evhttp refuses the oversized section itself */
-			return;
-		}
-		size_t hl = (size_t)(end - c->head.data) + 4, used = hl - before;
-		if (!judge(c, c->head.data, hl)) {
-			refuse(c, "large-body-without-a-valid-key");
-			return;
-		}
-		buf_reset(&c->head);
-		n -= used, from += used;
-		if (c->st == DC_HEAD && c->skip > 0)
-			c->st = DC_BODY;
+		c->ntail = m < KEY_SCAN ? m : KEY_SCAN - 1;
+		memcpy(c->tail, chunk + m - c->ntail, c->ntail);
+		n -= k;
 	}
 }
 
-/* the loop turn after the accept: evhttp's connection exists now, or is gone already */
+/* the loop turn after the accept: evhttp's connection exists now (or is gone already) */
 static void on_attach(evutil_socket_t fd, short what, void *arg)
 {
 	struct door_conn *c = arg;
+	struct api *a = c->a;
 	bufferevent_data_cb rd = NULL, wr = NULL;
 	bufferevent_event_cb ev = NULL;
 	void *cbarg = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
 
 	bufferevent_getcb(c->bev, &rd, &wr, &ev, &cbarg);
 	if (ev == NULL || cbarg == NULL) {
@@ -229,27 +171,45 @@ static void on_attach(evutil_socket_t fd, short what, void *arg)
 	}
 	c->evcon = cbarg; /* evhttp's bufferevent callbacks carry its connection */
 	evhttp_connection_set_closecb(c->evcon, door_closed, c);
+	evhttp_connection_set_max_body_size(c->evcon, DOOR_FREE_BODY);
+	int sfd = bufferevent_getfd(c->bev);
+	if (sfd < 0 || getpeername(sfd, (struct sockaddr *)&ss, &sl) < 0)
+		strlcpy_(c->ipkey, "?", sizeof(c->ipkey));
+	else
+		addr_key(&ss, c->ipkey, sizeof(c->ipkey));
+	ip_count(a, c->ipkey, +1);
+	const char *why = c->broken ? "no-tls-session"
+	                  : (uintptr_t)htab_get(a->door_ips, c->ipkey) > a->lim.max_conns_per_ip
+	                          ? "too-many-connections-from-address"
+	                  : a->door_conns > a->lim.max_conns ? "too-many-connections"
+	                                                     : NULL;
+	if (why) {
+		/* before evhttp has read a byte: nothing of it is half done */
+		log_info("api refuse client=%s reason=%s", c->ipkey, why);
+		evhttp_connection_free(c->evcon); /* calls door_closed */
+	}
 }
 
 struct bufferevent *door_bufferevent(struct api *a, struct event_base *base, bool tls)
 {
-	struct bufferevent *bev;
+	struct bufferevent *bev = NULL;
+	bool broken = false;
 
 	if (tls) {
 		SSL *ssl = a->tls ? SSL_new(a->tls) : NULL;
-		if (ssl == NULL)
-			return NULL;
-		bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-		                                     BEV_OPT_CLOSE_ON_FREE);
-	} else {
-		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+		if (ssl)
+			bev = bufferevent_openssl_socket_new(
+			        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		broken = bev == NULL; /* never plain text on a TLS port: closed at attach */
 	}
+	if (bev == NULL)
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		return NULL;
 	struct door_conn *c = xcalloc(1, sizeof(*c));
 	c->a = a;
 	c->bev = bev;
-	buf_init(&c->head);
+	c->broken = broken;
 	bufferevent_incref(bev);
 	evbuffer_add_cb(bufferevent_get_input(bev), on_input, c);
 	c->attach = event_new(base, -1, 0, on_attach, c);
@@ -269,7 +229,6 @@ void door_stop(struct api *a)
 		struct door_conn *c = a->door_list;
 		if (c->evcon)
 			evhttp_connection_set_closecb(c->evcon, NULL, NULL);
-		evbuffer_remove_cb(bufferevent_get_input(c->bev), on_input, c);
 		conn_end(c);
 	}
 }

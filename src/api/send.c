@@ -669,8 +669,13 @@ void api_send_route(struct api *a, struct evhttp_request *req, char **seg, size_
 
 void api_send_conn_closed(struct api *a, struct evhttp_connection *conn)
 {
+	/*
+	 * A request evhttp still holds goes with the connection: forget it. One the
+	 * client left in the middle of was detached by evhttp (it has no connection
+	 * any more) and is ours: the answer we send frees it.
+	 */
 	for (struct api_send *x = a->sends; x; x = x->next)
-		if (x->conn == conn)
+		if (x->req && evhttp_request_get_connection(x->req) == conn)
 			x->req = NULL;
 }
 

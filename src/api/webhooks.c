@@ -29,9 +29,8 @@
 #include "strutil.h"
 #include "xmalloc.h"
 
-#define MAX_IN_FLIGHT     8   /* POSTs at once, in all */
-#define SOURCE_IN_FLIGHT  2   /* POSTs at once to one source's endpoint */
-#define SCAN_MAX          256 /* ready events looked at per pump for a free source */
+#define MAX_IN_FLIGHT     8 /* POSTs at once, in all */
+#define SOURCE_IN_FLIGHT  2 /* POSTs at once to one source's endpoint */
 #define MAX_REPLY_BODY    (64 * 1024)
 #define MAX_REPLY_HEADERS (16 * 1024)
 #define RETRY_MAX_MS      3600000ULL
@@ -57,9 +56,16 @@ struct hook {
 	struct event *deadline; /* the whole attempt, however slowly the endpoint answers */
 };
 
-/* what one source has queued and in flight (keyed by its name) */
+/*
+ * what one source has queued and in flight (keyed by its name): its ready
+ * hooks wait in a list of their own, and the sources with ready hooks take
+ * turns (w->rr), so one endpoint's backlog never stands in front of another's
+ */
 struct per_source {
 	size_t queued, flying;
+	struct hook *rhead, *rtail; /* ready, oldest first */
+	bool in_rr;
+	struct per_source *rr_prev, *rr_next;
 };
 
 struct webhooks {
@@ -69,7 +75,7 @@ struct webhooks {
 	struct webhook_settings set;
 	char *ca_file, *version;
 	SSL_CTX *tls;
-	struct hook *ready_head, *ready_tail; /* due now, oldest first */
+	struct per_source *rr_head, *rr_tail; /* the sources with ready hooks, in turn */
 	struct heap later;                    /* (due ms, hook pointer): waiting to retry */
 	struct hook *flying;                  /* in flight */
 	struct evhttp_connection **dead;      /* connections to free outside their callbacks */
@@ -82,6 +88,7 @@ struct webhooks {
 };
 
 static void pump(struct webhooks *w);
+static void rr_remove(struct webhooks *w, struct per_source *p);
 static void on_deadline(evutil_socket_t fd, short what, void *arg);
 
 static struct per_source *per(struct webhooks *w, const char *source)
@@ -100,8 +107,10 @@ static void hook_free(struct hook *h)
 {
 	struct per_source *p = htab_get(h->w->by_source, h->source);
 
-	if (p && p->queued > 0 && --p->queued == 0 && p->flying == 0)
+	if (p && p->queued > 0 && --p->queued == 0 && p->flying == 0) {
+		rr_remove(h->w, p);
 		free(htab_del(h->w->by_source, h->source));
+	}
 	if (h->deadline)
 		event_free(h->deadline);
 	free(h->body);
@@ -210,31 +219,66 @@ bool webhook_url_valid(const char *url, char *why, size_t whylen)
 
 /* -- the queue ------------------------------------------------------------------- */
 
-static void ready_push(struct webhooks *w, struct hook *h)
+static void rr_remove(struct webhooks *w, struct per_source *p)
 {
-	h->next = NULL;
-	h->prev = w->ready_tail;
-	if (w->ready_tail)
-		w->ready_tail->next = h;
+	if (!p->in_rr)
+		return;
+	if (p->rr_prev)
+		p->rr_prev->rr_next = p->rr_next;
 	else
-		w->ready_head = h;
-	w->ready_tail = h;
-	w->nready++;
+		w->rr_head = p->rr_next;
+	if (p->rr_next)
+		p->rr_next->rr_prev = p->rr_prev;
+	else
+		w->rr_tail = p->rr_prev;
+	p->rr_prev = p->rr_next = NULL;
+	p->in_rr = false;
 }
 
-static struct hook *ready_pop(struct webhooks *w)
+static void rr_append(struct webhooks *w, struct per_source *p)
 {
-	struct hook *h = w->ready_head;
+	p->rr_next = NULL;
+	p->rr_prev = w->rr_tail;
+	if (w->rr_tail)
+		w->rr_tail->rr_next = p;
+	else
+		w->rr_head = p;
+	w->rr_tail = p;
+	p->in_rr = true;
+}
+
+static void ready_push(struct webhooks *w, struct hook *h)
+{
+	struct per_source *p = per(w, h->source);
+
+	h->next = NULL;
+	h->prev = p->rtail;
+	if (p->rtail)
+		p->rtail->next = h;
+	else
+		p->rhead = h;
+	p->rtail = h;
+	w->nready++;
+	if (!p->in_rr)
+		rr_append(w, p);
+}
+
+/* the oldest ready hook of p, taken out (p leaves the turns when it has none left) */
+static struct hook *ready_pop(struct webhooks *w, struct per_source *p)
+{
+	struct hook *h = p->rhead;
 
 	if (h == NULL)
 		return NULL;
-	w->ready_head = h->next;
-	if (w->ready_head)
-		w->ready_head->prev = NULL;
+	p->rhead = h->next;
+	if (p->rhead)
+		p->rhead->prev = NULL;
 	else
-		w->ready_tail = NULL;
+		p->rtail = NULL;
 	w->nready--;
 	h->next = h->prev = NULL;
+	if (p->rhead == NULL)
+		rr_remove(w, p);
 	return h;
 }
 
@@ -509,25 +553,18 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	pump(arg);
 }
 
-/* take a ready hook whose source has a free slot, among the first SCAN_MAX; NULL if none */
+/* the next source in turn with a free slot gives its oldest ready hook; NULL if none can */
 static struct hook *next_ready(struct webhooks *w)
 {
-	size_t k = 0;
-
-	for (struct hook *h = w->ready_head; h && k < SCAN_MAX; h = h->next, k++) {
-		struct per_source *p = htab_get(w->by_source, h->source);
-		if (p && p->flying >= SOURCE_IN_FLIGHT)
+	for (struct per_source *p = w->rr_head, *next; p; p = next) {
+		next = p->rr_next;
+		if (p->flying >= SOURCE_IN_FLIGHT)
 			continue;
-		if (h->prev)
-			h->prev->next = h->next;
-		else
-			w->ready_head = h->next;
-		if (h->next)
-			h->next->prev = h->prev;
-		else
-			w->ready_tail = h->prev;
-		h->next = h->prev = NULL;
-		w->nready--;
+		struct hook *h = ready_pop(w, p);
+		if (p->in_rr) { /* its turn is over: to the back */
+			rr_remove(w, p);
+			rr_append(w, p);
+		}
 		return h;
 	}
 	return NULL;
@@ -599,9 +636,9 @@ void webhooks_event(struct webhooks *w, const struct store_event *e)
 		hook_free(h);
 		return;
 	}
-	/* bounded: the oldest waiting event goes first */
+	/* bounded: the source's own oldest waiting event goes first */
 	if (w->nready + w->later.n >= w->set.max_queued) {
-		struct hook *old = ready_pop(w);
+		struct hook *old = ready_pop(w, p);
 		w->st.dropped++;
 		metrics_inc("postern_webhooks_total", "source", e->source, "result", "dropped", 1);
 		if (old) {
@@ -694,8 +731,14 @@ void webhooks_free(struct webhooks *w)
 		hook_free(h);
 	}
 	w->nflying = 0;
-	for (struct hook *h; (h = ready_pop(w)) != NULL;)
-		hook_free(h);
+	/* each pop may take its source out of the turns (and hook_free free it) */
+	while (w->rr_head) {
+		struct hook *h = ready_pop(w, w->rr_head);
+		if (h)
+			hook_free(h);
+		else
+			rr_remove(w, w->rr_head); /* cannot be: a source in turn has hooks */
+	}
 	while (heap_pop(&w->later, &it))
 		hook_free((struct hook *)(uintptr_t)it.value);
 	heap_release(&w->later);
