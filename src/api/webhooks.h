@@ -12,8 +12,10 @@
  * A 2xx answer is a delivery; anything else, or no answer within the
  * timeout, is retried after retry_min, doubling (with jitter) up to an hour,
  * until max_age; then the event is given up and counted. Redirects are not
- * followed. Events wait in memory (at most max_queued; beyond, the oldest
- * are dropped and counted): a restart forgets the ones not yet delivered.
+ * followed. Events wait in memory (at most max_queued, a quarter of it for
+ * one source; beyond, the source's oldest are dropped and counted), each
+ * source's in a list of its own, the sources served in turn: a restart
+ * forgets the ones not yet delivered.
  *
  * SECURITY: the URL's host is resolved by Postern and the address checked
  * before connecting: loopback, private, link-local and metadata addresses are
