@@ -9,8 +9,9 @@ Every server it starts is stopped, on error and on ^C too.
 
 Environment: BENCH_MSGS (messages per run, 5000), RUNS (3), BENCH_CONC
 (sessions at once, 16), DKIM_SECONDS (3), IDLE_SESSIONS (10000), SCALE_MSGS
-(200000), LATENCY_SECONDS (10), API_SECONDS (10), BENCH_ONLY (a comma list of
-dkim, relay, latency, api, idle, scale), KEEP=1 (leave the work directory). --smoke makes
+(200000), LATENCY_SECONDS (10), API_SECONDS (10), SCAN_MSGS (2000), BENCH_ONLY
+(a comma list of dkim, relay, latency, api, scan, idle, scale), KEEP=1 (leave
+the work directory). --smoke makes
 everything tiny: it is what `make test` runs so that the harness cannot rot.
 """
 
@@ -27,6 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procstat  # noqa: E402
 import relays  # noqa: E402
+import scanners  # noqa: E402
 from relays import RCPT, SENDER  # noqa: E402
 
 
@@ -43,7 +45,8 @@ class Bench:
         self.scale = int(env("SCALE_MSGS", 200 if smoke else 200000))
         self.lat_secs = float(env("LATENCY_SECONDS", 1 if smoke else 10))
         self.api_secs = int(env("API_SECONDS", 1 if smoke else 10))
-        self.only = set(env("BENCH_ONLY", "dkim,relay,latency,api,idle,scale").split(","))
+        self.scan_msgs = int(env("SCAN_MSGS", 20 if smoke else 2000))
+        self.only = set(env("BENCH_ONLY", "dkim,relay,latency,api,scan,idle,scale").split(","))
         self.work = tempfile.mkdtemp(prefix="postern-bench.")
         os.chmod(self.work, 0o755)  # the servers' users must reach their files
         self.servers = []
@@ -298,6 +301,54 @@ class Bench:
             self.stop(pt)
             self.stop(sink)
 
+    @staticmethod
+    def dlp_rules(n):
+        """n DLP rules: the three built-in detectors, then patterns and keyword lists"""
+        rules = ["card = card", "iban = iban", "ssn = ssn"]
+        for i in range(n - 3):
+            if i % 2:
+                rules.append(f"words{i} = keywords:codename{i} alpha, codename{i} beta, "
+                             f"internal only {i}")
+            else:
+                rules.append(f"pattern{i} = regex:(?i)ACCT-{i:02d}-[0-9]{{6}}")
+        return "[dlp]\n" + "\n".join(rules) + "\n"
+
+    def section_scan(self):
+        """2 KiB through smtp-source with each scanner on alone, then all of them: the
+        throughput each costs (their own CPU counted with Postern's)"""
+        print(f"== content scanning: {self.scan_msgs} messages a run, 2 KiB, "
+              f"{self.conc} sessions ==", flush=True)
+        clamd = self.started(scanners.Clamd())
+        rspamd = self.started(scanners.Rspamd())
+        configs = (
+            ("no scanning", ""),
+            ("DLP, 50 rules", self.dlp_rules(50)),
+            ("antivirus (clamd)", f"[scan]\nclamd = {clamd.socket}\n"),
+            ("anti-spam (Rspamd)", f"[scan]\nrspamd = {rspamd.address}\n"),
+            ("all three", f"[scan]\nclamd = {clamd.socket}\nrspamd = {rspamd.address}\n"
+                          + self.dlp_rules(50)),
+        )
+        self.scan_res = []
+        for i, (label, extra) in enumerate(configs):
+            sink = self.started(relays.Sink())
+            pt = relays.Postern(self.build, self.work, sink.port, extra=extra,
+                                subdir=f"postern-scan{i}")
+            self.started(pt.start())
+            # the scanners' CPU is part of the cost
+            others = [p.proc.pid for p, on in ((clamd, "clamd"), (rspamd, "rspamd"))
+                      if on in extra]
+            base_roots = pt.roots
+            pt.roots = lambda base_roots=base_roots, others=others: base_roots() + others
+            try:
+                runs = self.series(pt, sink, self.scan_msgs, lambda: self.smtp_source(
+                    pt.port, 2048, self.scan_msgs), label)
+                self.scan_res.append((label, runs))
+            finally:
+                self.stop(pt)
+                self.stop(sink)
+        self.stop(rspamd)
+        self.stop(clamd)
+
     def section_idle(self):
         """sessions that said EHLO (and STARTTLS) and then nothing; posternd
         restarted for each kind so that each starts from the same memory"""
@@ -414,8 +465,18 @@ class Bench:
                 print(f"  {p + ', ms':<32} {a[p]:>22.1f} {b[p]:>22.1f} "
                       f"{a[p] / b[p] if b[p] else 0:>6.2f}x")
             print(f"  {'DKIM signatures per message':<32} {a['sigs']:>22} {b['sigs']:>22}")
-        if hasattr(self, "idle_res") or hasattr(self, "scale_res") or hasattr(self, "api_res"):
+        if any(hasattr(self, k) for k in ("idle_res", "scale_res", "api_res", "scan_res")):
             print("Postern alone")
+        if getattr(self, "scan_res", None):
+            print("  content scanning, 2 KiB, smtp-source (scanners' CPU included):")
+            base = procstat.summary([r["e2e"] for r in self.scan_res[0][1]])[0]
+            for label, runs in self.scan_res:
+                e2e = procstat.summary([r["e2e"] for r in runs])
+                cpu = procstat.summary([r["cpu"] for r in runs])
+                cost = (1 - e2e[0] / base) * 100 if base else 0
+                print(f"    {label:<20} end to end {fmt(e2e):>20} msgs/s "
+                      f"(throughput cost {cost:.0f}%), "
+                      f"{fmt(cpu)} CPU s per 1,000")
         if getattr(self, "api_res", None):
             rps = procstat.summary([r["rps"] for r in self.api_res])
             e2e = procstat.summary([r["e2e"] for r in self.api_res])
@@ -445,6 +506,8 @@ class Bench:
                 self.section_latency()
             if "api" in self.only:
                 self.section_api()
+            if "scan" in self.only:
+                self.section_scan()
             if "idle" in self.only:
                 self.section_idle()
             if "scale" in self.only:

@@ -119,9 +119,9 @@ class Postern:
 
     name = "Postern"
 
-    def __init__(self, build, work, sink_port, extra=""):
+    def __init__(self, build, work, sink_port, extra="", subdir="postern"):
         self.build = build
-        self.dir = os.path.join(work, "postern")
+        self.dir = os.path.join(work, subdir)
         os.makedirs(self.dir, exist_ok=True)
         self.ini = os.path.join(self.dir, "postern.ini")
         self.port, self.tls_port, self.api_port = free_port(), free_port(), free_port()

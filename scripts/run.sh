@@ -35,6 +35,11 @@ capture_dir = $var/capture
 
 [api]
 listen = 127.0.0.1:$apiport
+
+; data-loss rules; a virus scanner (clamd) and Rspamd go in [scan] (README.md)
+[dlp]
+cards = card
+ibans = iban
 EOC
 fi
 if [ ! -f "$var/tls/cert.pem" ]; then

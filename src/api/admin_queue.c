@@ -117,6 +117,11 @@ static void act(struct api *a, struct evhttp_request *req, uint64_t id, const ch
 		http_error(req, 404, "not_found", "no such action: %.32s", verb);
 		return;
 	}
+	if (r == QUEUE_QUARANTINED) {
+		http_error(req, 409, "quarantined",
+		           "the message is in the quarantine: release or delete it there");
+		return;
+	}
 	if (r != 0) {
 		http_error(req, 404, "not_found", "no such message in the queue");
 		return;

@@ -92,6 +92,9 @@ json_t *admin_source_json(struct source *s)
 	if (s->suspended)
 		json_object_set_new(j, "queued_mail",
 		                    json_string(s->drop_queued ? "drop" : "hold"));
+	json_object_set_new(j, "scanning",
+	                    json_pack("{s:s, s:s, s:s}", "dlp", s->dlp_rules, "dlp_action",
+	                              s->dlp_action, "spam_action", s->spam_action));
 	json_object_set_new(j, "webhook",
 	                    s->webhook_url[0] ? json_string(s->webhook_url) : json_null());
 	json_object_set_new(j, "pool", json_string(s->pool));
@@ -438,6 +441,79 @@ static void set_suspended(struct api *a, struct evhttp_request *req, struct sour
 	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
 }
 
+/* PUT .../scanning {dlp: "all" | [RULE or SET, ...], dlp_action, spam_action} */
+static void set_scanning(struct api *a, struct evhttp_request *req, struct source *s)
+{
+	json_t *body = http_body_json(req), *dlp = NULL;
+	const char *dlp_action = s->dlp_action, *spam_action = s->spam_action;
+	char list[STORE_EVENTS_MAX + 1] = "", err[256];
+	json_error_t jerr;
+
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?o, s?s, s?s}", "dlp", &dlp, "dlp_action",
+	                   &dlp_action, "spam_action", &spam_action) < 0) {
+		http_error(req, 400, "bad_request", "%s", jerr.text);
+		json_decref(body);
+		return;
+	}
+	if (dlp == NULL) {
+		strlcpy_(list, s->dlp_rules, sizeof(list));
+	} else if (json_is_string(dlp) && strcmp(json_string_value(dlp), "all") == 0) {
+		strlcpy_(list, "all", sizeof(list));
+	} else if (json_is_array(dlp)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(dlp, i, v)
+		{
+			const char *n = json_string_value(v);
+			if (n == NULL || !api_dlp_name_known(a, n) ||
+			    strlen(list) + strlen(n) + 2 > sizeof(list)) {
+				bool shown = n && strlen(n) <= 64 &&
+				             strspn(n, "abcdefghijklmnopqrstuvwxyz"
+				                       "0123456789-_") == strlen(n);
+				http_error(req, 422, "invalid_dlp",
+				           "dlp entry %zu (%s) is no rule of [dlp] nor set of "
+				           "[dlp_sets]",
+				           i + 1, shown ? n : "?");
+				json_decref(body);
+				return;
+			}
+			if (list[0])
+				strlcpy_(list + strlen(list), ",", sizeof(list) - strlen(list));
+			strlcpy_(list + strlen(list), n, sizeof(list) - strlen(list));
+		}
+	} else {
+		http_error(req, 422, "invalid_dlp",
+		           "dlp is \"all\" or a list of rule and set names");
+		json_decref(body);
+		return;
+	}
+	if (strcmp(dlp_action, "reject") != 0 && strcmp(dlp_action, "quarantine") != 0 &&
+	    strcmp(dlp_action, "require-tls") != 0) {
+		http_error(req, 422, "invalid_action",
+		           "dlp_action is reject, quarantine or require-tls");
+		json_decref(body);
+		return;
+	}
+	if (strcmp(spam_action, "tag") != 0 && strcmp(spam_action, "quarantine") != 0) {
+		http_error(req, 422, "invalid_action", "spam_action is tag or quarantine");
+		json_decref(body);
+		return;
+	}
+	char da[16], sa[16];
+	strlcpy_(da, dlp_action, sizeof(da));
+	strlcpy_(sa, spam_action, sizeof(sa));
+	json_decref(body);
+	if (sources_set_scanning(a->deps.reg, s, list, da, sa, err, sizeof(err)) != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	log_info("admin source scanning name=%s dlp=%s dlp_action=%s spam_action=%s", s->name,
+	         s->dlp_rules[0] ? s->dlp_rules : "none", s->dlp_action, s->spam_action);
+	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
+}
+
 /* one limit from the body: absent keeps, null or 0 clears, else a count (or a size) */
 static int limit_from(struct evhttp_request *req, json_t *body, const char *key, int64_t max,
                       int64_t *v)
@@ -634,6 +710,8 @@ void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t
 		set_networks(a, req, s);
 	else if (strcmp(verb, "limits") == 0 && cmd == EVHTTP_REQ_PUT)
 		set_limits(a, req, s);
+	else if (strcmp(verb, "scanning") == 0 && cmd == EVHTTP_REQ_PUT)
+		set_scanning(a, req, s);
 	else if (cmd != EVHTTP_REQ_POST)
 		http_error(req, 405, "method_not_allowed", "use POST");
 	else if (strcmp(verb, "suspend") == 0)

@@ -21,9 +21,10 @@
 #include "strutil.h"
 #include "webhooks.h"
 
-static const char *const types[] = {"accepted",  "rejected", "signed",  "queued",   "deferred",
-                                    "delivered", "bounced",  "held",    "released", "dropped",
-                                    "deleted",   "expired",  "removed", "dsn",      NULL};
+static const char *const types[] = {"accepted",    "rejected", "signed",  "queued",   "deferred",
+                                    "delivered",   "bounced",  "held",    "released", "dropped",
+                                    "deleted",     "expired",  "removed", "dsn",      "scanned",
+                                    "quarantined", NULL};
 
 static bool type_known(const char *t)
 {

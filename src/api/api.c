@@ -355,6 +355,8 @@ static void admin_route(struct api *a, struct evhttp_request *req, enum door kin
 		admin_stats(a, req, seg + 3, nseg - 3);
 	else if (nseg >= 3 && strcmp(seg[2], "audit") == 0)
 		admin_audit(a, req, seg + 3, nseg - 3);
+	else if (nseg >= 3 && strcmp(seg[2], "quarantine") == 0)
+		admin_quarantine(a, req, seg + 3, nseg - 3);
 	else
 		http_error(req, 404, "not_found", "no such resource");
 }
@@ -462,6 +464,7 @@ struct api *api_new(struct event_base *base, const struct api_deps *deps)
 	a->lim = (struct api_limits){
 	        36 * 1024 * 1024, 60000, 25 * 1024 * 1024, 100, 1024 * 1024, 512, 64};
 	a->door_ips = htab_new();
+	a->dlp_names = htab_new();
 	for (int k = 0; k < DOOR_N; k++)
 		door_init(a, (enum door)k);
 	a->reader = workq_new(base, 1, "api-query");
@@ -480,6 +483,19 @@ void api_set_limits(struct api *a, const struct api_limits *lim)
 		evhttp_set_max_body_size(a->doors[k].http, (ev_ssize_t)lim->max_body);
 		evhttp_set_timeout(a->doors[k].http, secs);
 	}
+}
+
+void api_set_dlp_names(struct api *a, const char *const *names, size_t n)
+{
+	htab_free(a->dlp_names);
+	a->dlp_names = htab_new();
+	for (size_t i = 0; i < n; i++)
+		htab_put(a->dlp_names, names[i], (void *)1);
+}
+
+bool api_dlp_name_known(struct api *a, const char *name)
+{
+	return htab_get(a->dlp_names, name) != NULL;
 }
 
 void api_set_tls(struct api *a, SSL_CTX *ctx)
@@ -523,6 +539,7 @@ void api_free(struct api *a)
 	workq_free(a->reader);
 	store_close(a->rstore);
 	htab_free(a->door_ips);
+	htab_free(a->dlp_names);
 	SSL_CTX_free(a->tls);
 	sodium_memzero(a->token_hash, sizeof(a->token_hash));
 	if (a->unix_path) {

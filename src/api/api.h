@@ -86,5 +86,7 @@ void api_set_tls(struct api *a, SSL_CTX *ctx);
 /* api_set_admin_token - the bearer token of the admin listener (copied, wiped on free) */
 void api_set_admin_token(struct api *a, const char *token);
 void api_set_limits(struct api *a, const struct api_limits *lim);
+/* api_set_dlp_names - the DLP rule and set names a source may be given (copied) */
+void api_set_dlp_names(struct api *a, const char *const *names, size_t n);
 
 #endif

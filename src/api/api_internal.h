@@ -43,6 +43,7 @@ struct api {
 	struct htab *door_ips;       /* client address -> send connections open (door.c) */
 	size_t door_conns;           /* send connections open */
 	struct door_conn *door_list; /* their records (door.c) */
+	struct htab *dlp_names;      /* the [dlp] rules and [dlp_sets] sets configured */
 };
 
 /* door.c: the send listeners' connections, counted and read header-first */
@@ -54,6 +55,9 @@ void door_stop(struct api *a);
 /* api_conn_closed - evhttp frees conn: forget its requests that wait on workers */
 void api_conn_closed(struct api *a, struct evhttp_connection *conn);
 bool door_is_tls(struct bufferevent *bev);
+
+/* api_dlp_name_known - a rule of [dlp] or a set of [dlp_sets] */
+bool api_dlp_name_known(struct api *a, const char *name);
 
 /* api_query - the value of a query parameter, or NULL (copied into buf) */
 const char *api_query(struct evhttp_request *req, const char *key, char *buf, size_t n);
@@ -92,6 +96,8 @@ void admin_credentials(struct api *a, struct evhttp_request *req, struct source 
 void admin_domains(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
 /* admin_domains_stop - cancel the checks in flight (api_free) */
 void admin_domains_stop(struct api *a);
+/* admin_quarantine.c: /admin/v1/quarantine */
+void admin_quarantine(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
 /* admin_events.c: /admin/v1/events, /admin/v1/stats, /admin/v1/audit */
 void admin_events(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
 void admin_stats(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);

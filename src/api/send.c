@@ -176,6 +176,21 @@ static void refusal(enum reply r, int *status, const char **code)
 	case RPL_TOO_MANY_RCPTS:
 		*status = 422, *code = "too_many_recipients";
 		return;
+	case RPL_VIRUS:
+		*status = 422, *code = "virus_found";
+		return;
+	case RPL_SPAM:
+		*status = 422, *code = "spam";
+		return;
+	case RPL_DLP:
+		*status = 422, *code = "dlp_rule";
+		return;
+	case RPL_SPAM_TEMP:
+		*status = 503, *code = "spam_deferred";
+		return;
+	case RPL_SCAN_TEMP:
+		*status = 503, *code = "scanner_unavailable";
+		return;
 	default: /* storage, signing: the relay's trouble, not the client's */
 		*status = 503, *code = "unavailable";
 		return;
@@ -208,7 +223,9 @@ static void sent(enum reply r, uint64_t id, void *arg)
 		log_info("msg=%s api rejected source=%s status=%d code=%s", hex, x->src->name,
 		         status, code);
 		fail(x, status, code, why ? why : reply_def(r)->text,
-		     r == RPL_SOURCE_LIMIT ? submission_retry_after(x->sub) : 0);
+		     r == RPL_SOURCE_LIMIT                      ? submission_retry_after(x->sub)
+		     : r == RPL_SCAN_TEMP || r == RPL_SPAM_TEMP ? 60
+		                                                : 0);
 	}
 	/* not from inside the submission's own callback */
 	event_active(x->done, EV_TIMEOUT, 0);

@@ -27,9 +27,11 @@ struct envelope {
 	enum body_type body;
 	bool smtputf8;
 	enum dsn_ret ret;
-	char *envid; /* owned, NULL if not given */
-	char *pool;  /* owned: the IP pool to send from, NULL for the default */
-	bool bulk;   /* the bulk lane: never ahead of urgent mail to the same place */
+	char *envid;      /* owned, NULL if not given */
+	char *pool;       /* owned: the IP pool to send from, NULL for the default */
+	bool bulk;        /* the bulk lane: never ahead of urgent mail to the same place */
+	char *quarantine; /* owned: the scanners' verdict (JSON) of a quarantined message, or NULL */
+	bool require_tls; /* a data-loss rule matched: only over TLS with a verified certificate */
 	struct envelope_rcpt *rcpts;
 	size_t nrcpts, cap;
 };

@@ -126,6 +126,10 @@ static int parse_attr(struct envelope *env, const char *p, size_t n)
 		envelope_set(&env->pool, eq);
 	else if (strcmp(s, "lane") == 0)
 		env->bulk = strcmp(eq, "bulk") == 0;
+	else if (strcmp(s, "quarantine") == 0)
+		envelope_set(&env->quarantine, eq);
+	else if (strcmp(s, "tls") == 0)
+		env->require_tls = strcmp(eq, "verify") == 0;
 	/* other keys: attributes of later versions, ignored by this one */
 	free(s);
 	return r;

@@ -70,6 +70,8 @@ void qstate_encode(const struct qstate *st, struct buf *out)
 	/* only when set: files without it read the same in older versions */
 	if (st->held && st->held_suspended)
 		buf_puts(out, "suspended 1\n");
+	if (st->held && st->held_quarantine)
+		buf_puts(out, "quarantined 1\n");
 	for (size_t i = 0; i < st->nrcpts; i++) {
 		const struct qstate_rcpt *r = &st->rcpts[i];
 		buf_printf(out, "rcpt %zu %s %d %s %s %s\n", i, rcpt_status_name(r->status),
@@ -186,6 +188,8 @@ int qstate_decode(const char *p, size_t n, size_t nrcpts, struct qstate *st, cha
 			st->bulk = v == 1;
 		else if (strcmp(line, "suspended") == 0 && v <= 1)
 			st->held_suspended = v == 1;
+		else if (strcmp(line, "quarantined") == 0 && v <= 1)
+			st->held_quarantine = v == 1;
 		else {
 			snprintf(err, errlen, "unknown item %s", line);
 			goto out;
@@ -205,7 +209,7 @@ out:
 	return r;
 }
 
-int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk, bool *suspended)
+int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk, int *why)
 {
 	const char *end = p + n;
 	bool magic = false, done = false, susp = false;
@@ -213,8 +217,9 @@ int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bu
 	*next_ms = 0;
 	*held = false;
 	*bulk = false;
-	if (suspended)
-		*suspended = false;
+	bool quar = false;
+	if (why)
+		*why = QSTATE_HELD_ADMIN;
 	while (p < end && !done) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -232,6 +237,8 @@ int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bu
 				*held = true;
 			else if (strcmp(line, "bulk 1") == 0)
 				*bulk = true;
+			else if (strcmp(line, "quarantined 1") == 0)
+				quar = true;
 			else if (strcmp(line, "suspended 1") == 0)
 				susp = true;
 			else if (strcmp(line, "end") == 0)
@@ -241,8 +248,10 @@ int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bu
 			return -1;
 		p += len + (nl ? 1 : 0);
 	}
-	if (suspended)
-		*suspended = susp && *held;
+	if (why && *held)
+		*why = quar   ? QSTATE_HELD_QUARANTINE
+		       : susp ? QSTATE_HELD_SUSPENDED
+		              : QSTATE_HELD_ADMIN;
 	/* like qstate_decode: the file must end with a line end after "end" */
 	return done && n > 0 && end[-1] == '\n' ? 0 : -1;
 }

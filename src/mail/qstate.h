@@ -9,6 +9,7 @@
  *   postern-state 1
  *   attempts 3 / first MS / last MS / next MS / held 0|1 / delayed 0|1 / bulk 0|1
  *   suspended 1   (only when held because the source was suspended)
+ *   quarantined 1 (only when held by the scanners' verdict)
  *   rcpt INDEX pending|sent|failed|passed CODE DSN RELAY REPLY...  (CODE 0, DSN/RELAY "-" if none)
  *   end
  */
@@ -40,8 +41,9 @@ struct qstate {
 	uint64_t first_ms, last_ms, next_ms;
 	bool held;
 	bool held_suspended; /* held because its source was suspended (resume releases it) */
-	bool delayed;        /* a delay notice has been sent */
-	bool bulk;           /* the message's lane, for scheduling after a restart */
+	bool held_quarantine; /* held by the scanners' verdict (only a quarantine release frees it) */
+	bool delayed;         /* a delay notice has been sent */
+	bool bulk;            /* the message's lane, for scheduling after a restart */
 	size_t nrcpts;
 	struct qstate_rcpt *rcpts; /* owned */
 };
@@ -62,10 +64,10 @@ void qstate_set_reply(struct qstate_rcpt *r, int code, const char *dsn, const ch
 const char *rcpt_status_name(enum rcpt_status s);
 /*
  * qstate_peek - just the next-attempt time and the held flags of a state file
- * (suspended may be NULL),
+ * (why, if not NULL, gets QSTATE_HELD_* for a held one),
  * for start-up, where the number of recipients is not known yet. 0 or -1.
  */
-int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk,
-                bool *suspended);
+enum { QSTATE_HELD_ADMIN, QSTATE_HELD_SUSPENDED, QSTATE_HELD_QUARANTINE };
+int qstate_peek(const char *p, size_t n, uint64_t *next_ms, bool *held, bool *bulk, int *why);
 
 #endif

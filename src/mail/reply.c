@@ -67,6 +67,12 @@ static const struct reply_def table[RPL_MAX] = {
         [RPL_SIGN_FAILED] = {451, "4.3.0", "Message could not be signed; try again later"},
         [RPL_SOURCE_LIMIT] = {451, "4.7.1", "Source limit reached; try again later"},
         [RPL_SOURCE_CONNS] = {421, "4.7.1", "Too many connections for this source; closing"},
+        [RPL_VIRUS] = {554, "5.7.1", "Message rejected: virus found"},
+        [RPL_SPAM] = {554, "5.7.1", "Message rejected as spam"},
+        [RPL_DLP] = {550, "5.7.1", "Message rejected by a data-loss rule"},
+        [RPL_SCAN_TEMP] = {451, "4.7.0", "Content scanner unavailable; try again later"},
+        [RPL_SPAM_TEMP] = {451, "4.7.1",
+                           "Message deferred by the anti-spam scanner; try again later"},
 };
 
 const struct reply_def *reply_def(enum reply r)

@@ -67,6 +67,11 @@ enum reply {
 	RPL_SIGN_FAILED,      /* 451 4.3.0 */
 	RPL_SOURCE_LIMIT,     /* 451 4.7.1: a limit of the source's (the text names it) */
 	RPL_SOURCE_CONNS,     /* 421 4.7.1: at connect, the source's connections at once */
+	RPL_VIRUS,            /* 554 5.7.1: the antivirus found malware (the text names it) */
+	RPL_SPAM,             /* 554 5.7.1: the anti-spam scanner said reject */
+	RPL_DLP,              /* 550 5.7.1: a data-loss rule (the text names the rule only) */
+	RPL_SCAN_TEMP,        /* 451 4.7.0: a scanner did not answer; never sent unscanned */
+	RPL_SPAM_TEMP,        /* 451 4.7.1: the anti-spam scanner said soft reject or greylist */
 	RPL_MAX
 };
 

@@ -183,10 +183,11 @@ void mta_spf_record(const struct mta *m, struct buf *out)
 	buf_puts(out, " -all");
 }
 
+static void dest_key(struct mta_dest *out);
+
 void mta_destination(struct mta *m, const char *domain, const char *pool, struct mta_dest *out)
 {
 	size_t best = 0;
-	char rtext[300];
 
 	memset(out, 0, sizeof(*out));
 	out->route = m->cfg.default_route;
@@ -225,6 +226,22 @@ void mta_destination(struct mta *m, const char *domain, const char *pool, struct
 		if (strcmp(m->cfg.pools[i].name, pname) == 0)
 			out->pool = (int)i;
 	strlcpy_(out->domain, domain, sizeof(out->domain));
+	dest_key(out);
+}
+
+void mta_dest_require_verify(struct mta_dest *d)
+{
+	if (d->tls == TLS_POLICY_VERIFY || d->route.kind == ROUTE_CAPTURE)
+		return;
+	d->tls = TLS_POLICY_VERIFY;
+	dest_key(d);
+}
+
+static void dest_key(struct mta_dest *out)
+{
+	char rtext[300];
+	const char *domain = out->domain;
+
 	route_format(&out->route, rtext, sizeof(rtext));
 	if (out->route.kind == ROUTE_CAPTURE)
 		snprintf(out->key, sizeof(out->key), "capture");

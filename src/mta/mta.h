@@ -99,6 +99,12 @@ void mta_free(struct mta *m);
 
 /* mta_destination - where mail for domain goes for a source in pool ("" for the default). */
 void mta_destination(struct mta *m, const char *domain, const char *pool, struct mta_dest *out);
+/*
+ * mta_dest_require_verify - the message may only leave over TLS with a
+ * verified certificate: raise d's policy to verify (its key changes with it,
+ * so such mail never shares a connection that may be in the clear).
+ */
+void mta_dest_require_verify(struct mta_dest *d);
 /* mta_resolver - the DNS resolver deliveries use (for other lookups on the same loop) */
 struct resolver *mta_resolver(struct mta *m);
 /*

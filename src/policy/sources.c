@@ -100,6 +100,9 @@ static struct source *insert_mem(struct sources *reg, const struct store_source 
 	strlcpy_(s->webhook_url, ss->webhook_url, sizeof(s->webhook_url));
 	strlcpy_(s->webhook_secret, ss->webhook_secret, sizeof(s->webhook_secret));
 	strlcpy_(s->webhook_events, ss->webhook_events, sizeof(s->webhook_events));
+	strlcpy_(s->dlp_rules, ss->dlp_rules, sizeof(s->dlp_rules));
+	strlcpy_(s->dlp_action, ss->dlp_action, sizeof(s->dlp_action));
+	strlcpy_(s->spam_action, ss->spam_action, sizeof(s->spam_action));
 	s->created_at = ss->created_at;
 	s->updated_at = ss->updated_at;
 	set_networks(s, ss->networks, ss->nnetworks);
@@ -296,6 +299,9 @@ static void to_store(const struct source *s, struct store_source *ss, char *cons
 	strlcpy_(ss->webhook_url, s->webhook_url, sizeof(ss->webhook_url));
 	strlcpy_(ss->webhook_secret, s->webhook_secret, sizeof(ss->webhook_secret));
 	strlcpy_(ss->webhook_events, s->webhook_events, sizeof(ss->webhook_events));
+	strlcpy_(ss->dlp_rules, s->dlp_rules, sizeof(ss->dlp_rules));
+	strlcpy_(ss->dlp_action, s->dlp_action, sizeof(ss->dlp_action));
+	strlcpy_(ss->spam_action, s->spam_action, sizeof(ss->spam_action));
 	ss->networks = (char **)networks;
 	ss->nnetworks = n;
 }
@@ -334,6 +340,10 @@ int sources_add(struct sources *reg, const char *name, const char *kind, enum so
 	ss.auth = auth;
 	ss.networks = (char **)networks;
 	ss.nnetworks = nnetworks;
+	/* as the store's defaults: every DLP rule, a hit refused, spam tagged */
+	strlcpy_(ss.dlp_rules, "all", sizeof(ss.dlp_rules));
+	strlcpy_(ss.dlp_action, "reject", sizeof(ss.dlp_action));
+	strlcpy_(ss.spam_action, "tag", sizeof(ss.spam_action));
 	if (store_begin(reg->st, err, errlen) < 0)
 		return -1;
 	r = store_source_insert(reg->st, &ss, err, errlen);
@@ -775,4 +785,25 @@ bool source_wants_event(const struct source *s, const char *type)
 		p += k + (p[k] == ',');
 	}
 	return false;
+}
+
+int sources_set_scanning(struct sources *reg, struct source *s, const char *dlp_rules,
+                         const char *dlp_action, const char *spam_action, char *err, size_t errlen)
+{
+	struct source old = *s;
+	char **nets = networks_text(s);
+
+	strlcpy_(s->dlp_rules, dlp_rules, sizeof(s->dlp_rules));
+	strlcpy_(s->dlp_action, dlp_action, sizeof(s->dlp_action));
+	strlcpy_(s->spam_action, spam_action, sizeof(s->spam_action));
+	int r = update(reg, s, nets, s->nnets, err, errlen);
+	free_strv(nets, s->nnets);
+	if (r != 0) {
+		memcpy(s->dlp_rules, old.dlp_rules, sizeof(s->dlp_rules));
+		memcpy(s->dlp_action, old.dlp_action, sizeof(s->dlp_action));
+		memcpy(s->spam_action, old.spam_action, sizeof(s->spam_action));
+	} else {
+		s->updated_at = (int64_t)time(NULL);
+	}
+	return r;
 }

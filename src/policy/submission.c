@@ -10,7 +10,14 @@
  * message that is refused is counted to its end and then refused, never
  * stored.
  *
- *   PH_HEADER --(empty line)--> PH_BODY --(end)--> PH_SIGN --> PH_COMMIT
+ *   PH_HEADER --(empty line)--> PH_BODY --(end)--> [PH_SCAN] --> PH_SIGN --> PH_COMMIT
+ *
+ * With scanners configured, a copy of the body as sent is kept too, and at
+ * the end the whole message is handed to them (scan.h); what they find is
+ * judged by content.h: refused, deferred, held (committed unsigned with its
+ * verdict, to the quarantine), or signed and committed (tagged, or marked
+ * for verified TLS only). A released message (submission_replay) is not
+ * scanned again.
  */
 #include "submission.h"
 
@@ -31,6 +38,7 @@
 #include "log.h"
 #include "qrecord.h"
 #include "queue.h"
+#include "scan.h"
 #include "sources.h"
 #include "spool.h"
 #include "strutil.h"
@@ -64,11 +72,20 @@ struct submission *submission_new(struct event_base *base, const struct submissi
 	buf_init(&s->hdr);
 	buf_init(&s->body);
 	buf_init(&s->out_hdr);
+	buf_init(&s->scan_body);
 	buf_init(&s->sigs);
 	buf_init(&s->signed_by);
 	for (size_t i = 0; i < DOMAINS_MAX_SIGNERS; i++)
 		buf_init(&s->fields[i]);
 	return s;
+}
+
+/* the octets this message counted against the scanners' memory budget */
+static void scan_unreserve(struct submission *s)
+{
+	if (s->scan_reserved)
+		content_unreserve(s->env_->content, s->scan_reserved);
+	s->scan_reserved = 0;
 }
 
 /* drop what the content holds: converter, hash, keys, buffers (not the spool message) */
@@ -84,12 +101,29 @@ static void drop_content(struct submission *s)
 	buf_release(&s->hdr);
 	buf_release(&s->body);
 	buf_release(&s->out_hdr);
+	buf_release(&s->scan_body);
 	buf_release(&s->sigs);
 	s->hdr_out = false;
+	s->scanning = false;
+	/* a scan in flight still holds its copy: given back when it answers */
+	if (s->scan == NULL)
+		scan_unreserve(s);
 }
 
 static void clear_content(struct submission *s)
 {
+	if (s->scan) {
+		/* the scanners are still at it: their answer is no longer wanted */
+		scan_cancel(s->scan);
+		s->scan = NULL;
+		unreserve(s);
+	}
+	free(s->scan_json);
+	s->scan_json = NULL;
+	free(s->quarantine);
+	s->quarantine = NULL;
+	memset(&s->verdict, 0, sizeof(s->verdict));
+	s->scan_busy = false;
 	spool_msg_abort(s->msg);
 	s->msg = NULL;
 	drop_content(s);
@@ -244,6 +278,7 @@ uint64_t submission_data_begin(struct submission *s, const struct received_info 
 
 	clear_content(s);
 	s->reason[0] = '\0';
+	s->replay = s->rescan = false;
 	s->env.id = id_next();
 	s->env.arrival_ms = now_ms();
 	envelope_set(&s->env.source, s->src ? s->src->name : "");
@@ -328,9 +363,10 @@ void submission_data_write(struct submission *s, const char *p, size_t n)
 	if (s->phase != PH_HEADER && s->phase != PH_BODY)
 		return;
 	s->size += n;
-	if (s->fail == RPL_OK && s->size > s->lim.max_size)
+	/* a replayed message was measured when it came in (it is larger now, converted) */
+	if (s->fail == RPL_OK && !s->replay && s->size > s->lim.max_size)
 		sub_refuse(s, RPL_SIZE_EXCEEDED, NULL);
-	if (s->fail == RPL_OK && s->src && s->src->limits.max_size > 0 &&
+	if (s->fail == RPL_OK && !s->replay && s->src && s->src->limits.max_size > 0 &&
 	    s->size > (uint64_t)s->src->limits.max_size) {
 		char why[sizeof(s->reason)];
 		s->limit_hit = LIMIT_SIZE;
@@ -377,12 +413,22 @@ static void committed(int err, uint64_t id, void *arg)
 		           s->event_extra ? "," : "", s->event_extra ? s->event_extra : "");
 		eventlog_add(s->events, "accepted", id, s->env.source, s->env.sender, NULL, NULL,
 		             detail.data);
+		if (s->scan_json) {
+			buf_reset(&detail);
+			buf_printf(&detail, "{\"verdict\":\"%s\",\"scan\":%s}", s->verdict.key,
+			           s->scan_json);
+			eventlog_add(s->events, "scanned", id, s->env.source, s->env.sender, NULL,
+			             NULL, detail.data);
+		}
 		buf_release(&detail);
-		eventlog_add(s->events, "signed", id, s->env.source, s->env.sender, NULL, NULL,
-		             s->signed_by.data);
-		for (size_t i = 0; i < s->env.nrcpts; i++)
-			eventlog_add(s->events, "queued", id, s->env.source, s->env.sender,
-			             s->env.rcpts[i].addr, NULL, NULL);
+		/* a held message is neither signed nor queued: the queue records it held */
+		if (s->quarantine == NULL) {
+			eventlog_add(s->events, "signed", id, s->env.source, s->env.sender, NULL,
+			             NULL, s->signed_by.data);
+			for (size_t i = 0; i < s->env.nrcpts; i++)
+				eventlog_add(s->events, "queued", id, s->env.source, s->env.sender,
+				             s->env.rcpts[i].addr, NULL, NULL);
+		}
 		queue_add(s->q, id, s->header_lane == 1 || (s->header_lane == -1 && s->env.bulk));
 	}
 	if (!s->cancelled)
@@ -432,6 +478,16 @@ static void commit(struct submission *s)
 	mime7_get_stats(s->conv, &st);
 	if (s->env.body == BODY_8BITMIME && !st.out_8bit)
 		qrec_put(out, QREC_ATTR, "body=7bit", 9);
+	/* the scanners' verdicts: held unsigned, or only over verified TLS */
+	if (s->quarantine) {
+		struct buf a;
+		buf_init(&a);
+		buf_printf(&a, "quarantine=%s", s->quarantine);
+		qrec_put(out, QREC_ATTR, a.data, a.len);
+		buf_release(&a);
+	} else if (s->verdict.require_tls) {
+		qrec_put(out, QREC_ATTR, "tls=verify", 10);
+	}
 	spool_msg_flush(s->msg);
 	/* what signed it, for the "signed" event once it is durable */
 	buf_reset(&s->signed_by);
@@ -468,6 +524,114 @@ static void signed_done(struct sign_req *req, void *arg)
 	commit(s);
 }
 
+/* sign the message (s->out_hdr as it will be sent), then commit it */
+static void sign(struct submission *s)
+{
+	if (sub_prepare_signatures(s) < 0) {
+		refuse_later(s);
+		return;
+	}
+	s->phase = PH_SIGN;
+	signer_sign(s->env_->signer, &s->sreq, signed_done, s);
+}
+
+/* the verdict of the scanners, to go with the message to the quarantine */
+static char *quarantine_json(const struct submission *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "{\"verdict\":\"%s\",\"reason\":\"", s->verdict.key);
+	for (const unsigned char *p = (const unsigned char *)s->verdict.reason; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(&b, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			buf_printf(&b, "\\u%04x", *p);
+		else
+			buf_putc(&b, (char)*p);
+	}
+	buf_printf(&b, "\",\"scan\":%s}", s->scan_json);
+	return buf_steal(&b, NULL);
+}
+
+static void scanned(const struct scan_result *r, void *arg)
+{
+	struct submission *s = arg;
+	char hex[ID_HEXLEN + 1];
+
+	s->scan = NULL;
+	scan_unreserve(s);
+	if (s->cancelled) {
+		/* the client never heard "250": dropping the message loses nothing */
+		unreserve(s);
+		clear_content(s);
+		return;
+	}
+	s->scan_json = scan_result_json(r);
+	content_decide(s->env_->content, s->src, r, &s->verdict);
+	log_info("msg=%s scanned source=%s verdict=%s antivirus=%s spam=%s mime=%s dlp_rules=%zu",
+	         id_format(s->env.id, hex), s->env.source ? s->env.source : "-", s->verdict.key,
+	         !r->av_on              ? "off"
+	         : r->av == CLAMD_CLEAN ? "clean"
+	         : r->av == CLAMD_FOUND ? "found"
+	                                : "error",
+	         r->spam_on ? rspamd_action_name(r->spam.action) : "off",
+	         r->mime == SCAN_MIME_OK ? "ok" : "held", r->nhits);
+	switch (s->verdict.action) {
+	case CONTENT_REFUSE:
+	case CONTENT_DEFER:
+		sub_refuse(s, s->verdict.reply, s->verdict.reason);
+		refuse_later(s);
+		return;
+	case CONTENT_QUARANTINE:
+		s->quarantine = quarantine_json(s);
+		sub_release_keys(s);
+		commit(s);
+		return;
+	case CONTENT_PASS:
+		if (s->verdict.tag)
+			content_spam_fields(r, &s->out_hdr);
+		sign(s);
+		return;
+	}
+}
+
+/* hand the message as it will be sent to the scanners */
+static void start_scan(struct submission *s)
+{
+	static const char *const none[1] = {NULL};
+	struct content_rules rules;
+	struct scan_input in;
+	struct buf msg;
+	char hex[ID_HEXLEN + 1];
+	const char **rcpts = xcalloc(s->env.nrcpts ? s->env.nrcpts : 1, sizeof(char *));
+
+	buf_init(&msg);
+	buf_append(&msg, s->out_hdr.data, s->out_hdr.len);
+	buf_append(&msg, "\r\n", 2);
+	buf_append(&msg, s->scan_body.data, s->scan_body.len);
+	buf_release(&s->scan_body);
+	s->scanning = false;
+	for (size_t i = 0; i < s->env.nrcpts; i++)
+		rcpts[i] = s->env.rcpts[i].addr;
+	content_rules_of(s->env_->content, s->src, &rules);
+	memset(&in, 0, sizeof(in));
+	in.data = buf_steal(&msg, &in.n);
+	in.source = s->env.source;
+	in.sender = s->env.sender;
+	in.client = s->env.client;
+	in.helo = s->env.helo;
+	in.queue_id = id_format(s->env.id, hex);
+	in.rcpts = rcpts;
+	in.nrcpts = s->env.nrcpts;
+	in.dlp_rules = rules.all ? NULL : rules.n ? (const char *const *)rules.v : none;
+	in.ndlp_rules = rules.n;
+	s->phase = PH_SCAN;
+	s->scan = scan_start(content_scanner(s->env_->content), &in, scanned, s);
+	content_rules_release(&rules);
+	free(rcpts);
+}
+
 void submission_data_end(struct submission *s, submission_done_fn done, void *arg)
 {
 	char err[256];
@@ -487,6 +651,8 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 		sub_refuse(s, RPL_CONTENT_CONVERT, err);
 	if (s->fail == RPL_OK && s->msg && spool_msg_error(s->msg))
 		sub_refuse(s, reply_for_errno(spool_msg_error(s->msg)), NULL);
+	if (s->fail == RPL_OK && s->scan_busy)
+		sub_refuse(s, RPL_SCAN_TEMP, "the content scanners are busy; try again later");
 	/* the kill switch also stops the message that was in flight when it was thrown */
 	if (s->fail == RPL_OK && !source_active(s->src))
 		sub_refuse(s, RPL_SOURCE_SUSPENDED, NULL);
@@ -507,12 +673,11 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 		refuse_later(s);
 		return;
 	}
-	if (sub_prepare_signatures(s) < 0) {
-		refuse_later(s);
+	if (s->scanning) {
+		start_scan(s);
 		return;
 	}
-	s->phase = PH_SIGN;
-	signer_sign(s->env_->signer, &s->sreq, signed_done, s);
+	sign(s);
 }
 
 const char *submission_reason(const struct submission *s)
@@ -529,4 +694,51 @@ void submission_data_abort(struct submission *s)
 void submission_cancel(struct submission *s)
 {
 	s->cancelled = true;
+}
+
+bool submission_held(const struct submission *s)
+{
+	return s->quarantine != NULL;
+}
+
+void submission_replay(struct submission *s, const struct qmsg *msg, const char *client,
+                       bool rescan, submission_done_fn done, void *arg)
+{
+	const struct envelope *e = &msg->env;
+	struct mail_params mp;
+	struct received_info ri;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.body = e->body;
+	mp.smtputf8 = e->smtputf8;
+	mp.ret = e->ret;
+	if (e->envid)
+		strlcpy_(mp.envid, e->envid, sizeof(mp.envid));
+	submission_set_sender(s, e->sender ? e->sender : "", &mp);
+	for (size_t i = 0; i < e->nrcpts; i++) {
+		struct rcpt_params rp;
+		memset(&rp, 0, sizeof(rp));
+		rp.notify = e->rcpts[i].notify;
+		if (e->rcpts[i].orcpt)
+			strlcpy_(rp.orcpt, e->rcpts[i].orcpt, sizeof(rp.orcpt));
+		envelope_add_rcpt(&s->env, e->rcpts[i].addr, rp.notify,
+		                  rp.orcpt[0] ? rp.orcpt : NULL);
+	}
+	memset(&ri, 0, sizeof(ri));
+	ri.hostname = s->hostname;
+	ri.client_addr = client;
+	ri.protocol = "local";
+	submission_data_begin(s, &ri, client, NULL);
+	s->replay = true;
+	s->rescan = rescan;
+	/* a data-loss rule asked for verified TLS when it was held: still so */
+	s->verdict.require_tls = e->require_tls;
+	/* where it was to leave from, as first decided */
+	envelope_set(&s->env.pool, e->pool);
+	s->env.bulk = e->bulk;
+	submission_data_write(s, msg->header.p, msg->header.n);
+	submission_data_write(s, "\r\n", 2);
+	for (size_t i = 0; i < msg->nbody; i++)
+		submission_data_write(s, msg->body[i].p, msg->body[i].n);
+	submission_data_end(s, done, arg);
 }

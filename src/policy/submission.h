@@ -27,6 +27,7 @@ struct spool;
 struct source;
 struct domains;
 struct signer;
+struct content_policy;
 
 struct submission_limits {
 	uint64_t max_size; /* octets of content */
@@ -47,6 +48,7 @@ struct submission_env {
 	struct domains *domains;
 	struct signer *signer;
 	int64_t dkim_expire;
+	struct content_policy *content; /* the scanners and what they mean; NULL: no scanning */
 };
 
 struct submission;
@@ -102,9 +104,11 @@ void submission_data_write(struct submission *s, const char *p, size_t n);
 
 typedef void (*submission_done_fn)(enum reply r, uint64_t id, void *arg);
 /*
- * submission_data_end - the content is complete: check it, sign it, commit
- * it. done gets RPL_QUEUED only once the message is durable; otherwise the
- * reason (size, header size, identity, no signing key, storage), with
+ * submission_data_end - the content is complete: check it, scan it, sign
+ * it, commit it. done gets RPL_QUEUED only once the message is durable (a
+ * message the scanners hold is committed to the quarantine: RPL_QUEUED too);
+ * otherwise the reason (size, header size, identity, no signing key, virus,
+ * spam, data-loss rule, a scanner down, storage), with
  * submission_reason() saying more where it can. done always runs later, on
  * the loop.
  */
@@ -115,6 +119,20 @@ const char *submission_reason(const struct submission *s);
 void submission_data_abort(struct submission *s);
 /* submission_cancel - the door is going away: a pending done() will not run. */
 void submission_cancel(struct submission *s);
+/*
+ * submission_replay - submit again a message that is stored (a quarantined
+ * one, released by an administrator): its envelope and content as they are,
+ * its Received fields kept, not held to the size limits again (it was
+ * converted), its "verified TLS only" mark kept, scanned again only if
+ * rescan (it was held because a scanner was down), then signed and
+ * committed under a new id. The source must be set. done as for
+ * submission_data_end.
+ */
+struct qmsg;
+void submission_replay(struct submission *s, const struct qmsg *msg, const char *client,
+                       bool rescan, submission_done_fn done, void *arg);
+/* submission_held - the last message committed went to the quarantine */
+bool submission_held(const struct submission *s);
 /* submission_reason_key - the short word for a refusal r ("identity", "per_hour", "storage") */
 const char *submission_reason_key(const struct submission *s, enum reply r);
 /* submission_signed_fields - the names every signature's h= lists (and over-signs) */

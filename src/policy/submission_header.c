@@ -28,7 +28,9 @@
 #include "submission_internal.h"
 
 /* never taken from the source */
-static const char *const owned[] = {"DKIM-Signature", "Received", "Return-Path"};
+/* Postern writes these (X-Spam-*: the anti-spam verdict, never the source's word) */
+static const char *const owned[] = {"DKIM-Signature", "Received",     "Return-Path",
+                                    "X-Spam-Flag",    "X-Spam-Score", "X-Spam-Status"};
 
 /*
  * Signed, and over-signed (dkim_sign.h): a field of these names added after
@@ -178,6 +180,15 @@ static void conv_sink(enum mime7_out kind, const char *p, size_t n, void *arg)
 	}
 	if (s->hashing)
 		dkim_body_update(&s->bh, p, n);
+	if (s->scanning && !content_reserve(s->env_->content, n)) {
+		/* too much held for the scanners already: this one waits for a retry */
+		s->scanning = false;
+		s->scan_busy = true;
+		buf_release(&s->scan_body);
+	} else if (s->scanning) {
+		s->scan_reserved += n;
+		buf_append(&s->scan_body, p, n);
+	}
 	buf_append(&s->body, p, n);
 	sub_flush_body(s, false);
 }
@@ -198,14 +209,16 @@ void sub_finish_header(struct submission *s, size_t end)
 		return;
 	}
 	buf_init(&h);
-	buf_append(&h, s->received.data, s->received.len);
+	/* a replayed message (released from quarantine) keeps the trace it came with */
+	if (!s->replay)
+		buf_append(&h, s->received.data, s->received.len);
 	for (size_t i = 0; i < ix.n; i++) {
 		const struct hdr_field *f = &ix.fields[i];
 		if (hdr_name_is(&ix, f, "X-Postern-Lane")) {
 			take_lane(s, s->hdr.data + f->off + f->name_len, f->len - f->name_len);
 			continue;
 		}
-		if (is_owned(&ix, f))
+		if (is_owned(&ix, f) && !(s->replay && hdr_name_is(&ix, f, "Received")))
 			continue;
 		append_field(&h, s->hdr.data + f->off, f->len, f->name_len);
 	}
@@ -227,6 +240,8 @@ void sub_finish_header(struct submission *s, size_t end)
 		return;
 	}
 	s->hashing = true;
+	/* a released message was scanned when it was held (unless a scanner was down) */
+	s->scanning = (!s->replay || s->rescan) && content_wanted(s->env_->content, s->src);
 	s->conv = mime7_new(h.data, h.len, MIME7_WINDOW, conv_sink, s);
 	buf_release(&h);
 }
@@ -331,6 +346,15 @@ const char *submission_reason_key(const struct submission *s, enum reply r)
 	case RPL_DISK_FULL:
 	case RPL_IO_ERROR:
 		return "storage";
+	case RPL_VIRUS:
+		return "virus";
+	case RPL_SPAM:
+	case RPL_SPAM_TEMP:
+		return "spam";
+	case RPL_DLP:
+		return "dlp";
+	case RPL_SCAN_TEMP:
+		return "scanner";
 	default:
 		return "other";
 	}
@@ -344,6 +368,8 @@ void sub_record_refusal(struct submission *s, enum reply r)
 	buf_init(&detail);
 	buf_printf(&detail, "{\"code\":%d,\"reason\":", def->code);
 	json_str(&detail, s->reason[0] ? s->reason : def->text);
+	if (s->scan_json)
+		buf_printf(&detail, ",\"scan\":%s", s->scan_json);
 	buf_puts(&detail, "}");
 	eventlog_reject(s->events, s->env.id, s->src ? s->src->name : NULL, s->env.sender, NULL,
 	                def->enh, submission_reason_key(s, r), detail.data);

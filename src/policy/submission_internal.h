@@ -13,13 +13,14 @@
 #include "dkim_canon.h"
 #include "domains.h"
 #include "envelope.h"
+#include "content.h"
 #include "mime7.h"
 #include "signer.h"
 #include "submission.h"
 
 struct event;
 
-enum phase { PH_IDLE, PH_HEADER, PH_BODY, PH_SIGN, PH_COMMIT };
+enum phase { PH_IDLE, PH_HEADER, PH_BODY, PH_SCAN, PH_SIGN, PH_COMMIT };
 
 struct submission {
 	const struct submission_env *env_;
@@ -47,6 +48,8 @@ struct submission {
 	char reason[400];    /* more words for fail, or "" */
 	int header_lane;     /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
 	char *event_extra;   /* owned: JSON members added to the accepted event */
+	bool replay;         /* a stored message submitted again: its Received kept */
+	bool rescan;         /* ... and scanned again (held because a scanner was down) */
 
 	/* from the end of the header section on */
 	struct mime7 *conv;  /* the 7-bit converter: what it emits is what is sent */
@@ -61,6 +64,16 @@ struct submission {
 	struct buf sigs;      /* the DKIM-Signature fields, finished */
 	struct buf signed_by; /* {"domain":..., "selectors": [...]}: the signed event */
 	struct buf fields[DOMAINS_MAX_SIGNERS]; /* being signed */
+
+	/* the scanners, between the end of the content and signing */
+	bool scanning;          /* a copy of the body is kept for them */
+	bool scan_busy;         /* ... but their memory budget was full: deferred */
+	uint64_t scan_reserved; /* octets counted against that budget for this message */
+	struct buf scan_body;   /* the body as sent, while scanning */
+	struct scan_req *scan;  /* in flight (PH_SCAN) */
+	char *scan_json;        /* owned: the scanners' findings, for the events */
+	struct content_verdict verdict;
+	char *quarantine; /* owned: the verdict of a message committed to the quarantine */
 
 	submission_done_fn done;
 	void *done_arg;

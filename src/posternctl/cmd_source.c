@@ -319,7 +319,7 @@ int cmd_source(const struct ctl *c, int argc, char **argv)
 	if (argc == 0) {
 		fprintf(stderr,
 		        "posternctl: source: list, show, add, set, allow, deny, suspend, resume, "
-		        "passwd, credential, limits, webhook, networks or delete\n");
+		        "passwd, credential, limits, webhook, scan, networks or delete\n");
 		return CTL_USAGE;
 	}
 	const char *verb = argv[0];
@@ -339,6 +339,8 @@ int cmd_source(const struct ctl *c, int argc, char **argv)
 		return cmd_limits(c, argc, argv);
 	if (strcmp(verb, "webhook") == 0)
 		return cmd_webhook(c, argc, argv);
+	if (strcmp(verb, "scan") == 0)
+		return cmd_scan(c, argc, argv);
 	if (strcmp(verb, "credential") == 0 || strcmp(verb, "cred") == 0)
 		return cmd_credential(c, argc - 1, argv + 1);
 	if (strcmp(verb, "show") == 0 || strcmp(verb, "resume") == 0 ||

@@ -46,6 +46,9 @@ int cmd_limits(const struct ctl *c, int argc, char **argv);
 int cmd_webhook(const struct ctl *c, int argc, char **argv);
 void print_credential(json_t *cred);
 void print_limits(json_t *source);
+/* cmd_quarantine.c: quarantine ..., source scan ... */
+int cmd_quarantine(const struct ctl *c, int argc, char **argv);
+int cmd_scan(const struct ctl *c, int argc, char **argv);
 /* cmd_log.c: log search, stats, audit */
 int cmd_log(const struct ctl *c, int argc, char **argv);
 int cmd_stats(const struct ctl *c, int argc, char **argv);

@@ -42,6 +42,9 @@ static void usage(void)
 	                "  source credential revoke NAME CRED\n"
 	                "  source webhook NAME [URL [--events TYPE,...] [--rotate-secret] | "
 	                "--remove]\n"
+	                "  source scan NAME [--dlp all|none|RULE,SET,...] [--dlp-action "
+	                "reject|quarantine|require-tls]\n"
+	                "                [--spam-action tag|quarantine]\n"
 	                "  source limits NAME [--per-minute N] [--per-hour N] [--per-day N]\n"
 	                "                [--max-recipients N] [--max-size SIZE] "
 	                "[--max-connections N]\n"
@@ -73,6 +76,7 @@ static void usage(void)
 	                "                  events, newest first (T: 2026-12-07T10:00:00Z or 1h)\n"
 	                "  stats [--source S] [--since T] [--until T]\n"
 	                "  audit [--limit N]        administrative changes: who, what, when\n"
+	                "  quarantine list | show ID | release ID | delete ID\n"
 	                "  status\n"
 	                "\n"
 	                "  -c FILE     the relay's configuration (default " DEFAULT_CONFIG "),\n"
@@ -136,6 +140,8 @@ int main(int argc, char **argv)
 		r = cmd_stats(&c, nargs - 1, args + 1);
 	else if (strcmp(args[0], "audit") == 0)
 		r = cmd_audit(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "quarantine") == 0)
+		r = cmd_quarantine(&c, nargs - 1, args + 1);
 	else {
 		fprintf(stderr, "posternctl: unknown noun '%s'\n", args[0]);
 		r = CTL_USAGE;

@@ -52,7 +52,7 @@ struct ckey {
 };
 
 /* the sections whose keys are domains or names of the administrator's */
-enum mkind { MAP_ROUTES, MAP_TLS, MAP_CONCURRENCY, MAP_POOLS };
+enum mkind { MAP_ROUTES, MAP_TLS, MAP_CONCURRENCY, MAP_POOLS, MAP_DLP, MAP_DLP_SETS };
 static const struct {
 	const char *section;
 	enum mkind kind;
@@ -62,6 +62,8 @@ static const struct {
         {"tls_policy", MAP_TLS, offsetof(struct config, tls_map)},
         {"destination_concurrency", MAP_CONCURRENCY, offsetof(struct config, concurrency_map)},
         {"pools", MAP_POOLS, offsetof(struct config, pools)},
+        {"dlp", MAP_DLP, offsetof(struct config, dlp)},
+        {"dlp_sets", MAP_DLP_SETS, offsetof(struct config, dlp_sets)},
 };
 #define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
@@ -225,6 +227,32 @@ static const struct ckey keys[] = {
          "file holding the bearer token of admin_listen (at least 32 characters)"},
         {"api", "admin_tls", CT_BOOL, OFF(admin_tls), "no", 0, 0,
          "admin_listen speaks HTTPS (with [smtp] tls_cert and tls_key)"},
+
+        {"scan", "clamd", CT_STR, OFF(clamd), "", 0, 200,
+         "clamd's socket (an absolute path) or HOST:PORT; empty: no antivirus"},
+        {"scan", "clamd_timeout", CT_DURATION, OFF(clamd_timeout_ms), "30s", 100, 600000,
+         "time allowed for clamd's verdict"},
+        {"scan", "clamd_max_size", CT_SIZE, OFF(clamd_max_size), "25M", 1024, 1024ULL * 1024 * 1024,
+         "largest message sent to clamd (as its StreamMaxLength)"},
+        {"scan", "rspamd", CT_STR, OFF(rspamd), "", 0, 200,
+         "Rspamd's normal worker, HOST:PORT (11333); empty: no anti-spam"},
+        {"scan", "rspamd_timeout", CT_DURATION, OFF(rspamd_timeout_ms), "15s", 100, 600000,
+         "time allowed for Rspamd's verdict"},
+        {"scan", "on_error", CT_STR, OFF(scan_on_error), "tempfail", 1, 16,
+         "a scanner down, slow, or over a limit: tempfail (451, 503) or quarantine"},
+        {"scan", "max_memory", CT_SIZE, OFF(scan_max_memory), "1G", 1024 * 1024,
+         1024ULL * 1024 * 1024 * 1024,
+         "messages held whole for the scanners at once, in octets; more waits (451 4.7.0)"},
+        {"scan", "threads", CT_UINT, OFF(scan_threads), "2", 1, 64,
+         "MIME and DLP scans at once (off the event loop)"},
+        {"scan", "mime_max_depth", CT_UINT, OFF(mime_max_depth), "20", 1, 100,
+         "MIME nesting depth scanned; deeper is held"},
+        {"scan", "mime_max_parts", CT_UINT, OFF(mime_max_parts), "1000", 1, 100000,
+         "MIME parts scanned; more is held"},
+        {"scan", "mime_max_decoded", CT_SIZE, OFF(mime_max_decoded), "64M", 1024,
+         1024ULL * 1024 * 1024, "octets decoded for scanning; more is held"},
+        {"scan", "quarantine_retention", CT_DURATION, OFF(quarantine_retention_ms), "30d", 1000,
+         U64MAX, "quarantined messages older than this are deleted (with an event)"},
 
         {"events", "retention", CT_DURATION, OFF(events_retention_ms), "30d", 0, U64MAX,
          "events older than this are deleted, a batch at a time (0: kept forever)"},
@@ -464,6 +492,51 @@ int config_pool_parse(const char *value, config_pool_fn fn, void *arg, char *msg
 }
 
 /* one key of a free-form section: validate, then keep it with its line */
+int config_dlp_parse(const char *value, struct config_dlp_rule *r, char *msg, size_t msglen)
+{
+	static const char *const kinds[] = {"card", "iban", "ssn", "regex", "keywords"};
+	const char *colon = strchr(value, ':');
+	const char *min = strstr(value, " min=");
+	size_t klen = colon ? (size_t)(colon - value) : min ? (size_t)(min - value) : strlen(value);
+	uint64_t v = 1;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = -1;
+	for (int i = 0; i < 5; i++)
+		if (strlen(kinds[i]) == klen && strncmp(value, kinds[i], klen) == 0)
+			r->kind = i;
+	if (r->kind < 0) {
+		snprintf(msg, msglen,
+		         "a rule is card, iban, ssn, regex:PATTERN or keywords:WORD,WORD... "
+		         "with an optional min=N at the end");
+		return -1;
+	}
+	if ((r->kind >= 3) != (colon != NULL)) {
+		snprintf(msg, msglen,
+		         r->kind >= 3 ? "%s needs its argument after a ':'"
+		                      : "%s takes no argument",
+		         kinds[r->kind]);
+		return -1;
+	}
+	/* min=N ends the value; a regex may hold " min=" only before its last one */
+	for (const char *m = min; m; m = strstr(m + 1, " min="))
+		min = m;
+	if (min && (parse_u64(min + 5, 1000000, &v) < 0 || v == 0)) {
+		snprintf(msg, msglen, "min must be a number from 1 to 1000000");
+		return -1;
+	}
+	r->min = (unsigned)v;
+	if (colon) {
+		size_t alen = (size_t)((min ? min : value + strlen(value)) - colon - 1);
+		if (alen == 0 || alen > 4000) {
+			snprintf(msg, msglen, "the argument is empty or too long");
+			return -1;
+		}
+		r->arg = xstrndup(colon + 1, alen);
+	}
+	return 0;
+}
+
 static int map_value(struct parse_ctx *p, const enum mkind *kind, struct config_map *m,
                      const char *name, const char *value, char *msg, size_t msglen)
 {
@@ -477,7 +550,23 @@ static int map_value(struct parse_ctx *p, const enum mkind *kind, struct config_
 			return -1;
 		}
 	}
-	if (*kind == MAP_POOLS) {
+	if (*kind == MAP_DLP || *kind == MAP_DLP_SETS) {
+		struct config_dlp_rule r;
+		if (!pool_name_valid(name)) {
+			snprintf(msg, msglen,
+			         "a rule or set name is lower-case letters, digits, '-' "
+			         "and '_'");
+			return -1;
+		}
+		if (*kind == MAP_DLP && config_dlp_parse(value, &r, msg, msglen) < 0)
+			return -1;
+		if (*kind == MAP_DLP) {
+			free(r.arg);
+		} else if (value[0] == '\0') {
+			snprintf(msg, msglen, "a set lists rule names, separated by commas");
+			return -1;
+		}
+	} else if (*kind == MAP_POOLS) {
 		struct pool_check pc = {0, msg, msglen, false};
 		if (!pool_name_valid(name)) {
 			snprintf(msg, msglen,
@@ -660,6 +749,41 @@ static int cross_check(const struct config *c, const char *path, char *err, size
 		         "administer the relay over TCP without a token)",
 		         path);
 		return -1;
+	}
+	if (strcmp(c->scan_on_error, "tempfail") != 0 &&
+	    strcmp(c->scan_on_error, "quarantine") != 0) {
+		snprintf(err, errlen, "%s: [scan] on_error: must be tempfail or quarantine", path);
+		return -1;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (c->clamd[0] && c->clamd[0] != '/' && addrport_parse(c->clamd, &ss, &sl) < 0) {
+		snprintf(err, errlen,
+		         "%s: [scan] clamd: %s is neither an absolute socket path nor "
+		         "ADDRESS:PORT",
+		         path, c->clamd);
+		return -1;
+	}
+	if (c->rspamd[0] && addrport_parse(c->rspamd, &ss, &sl) < 0) {
+		snprintf(err, errlen, "%s: [scan] rspamd: %s is not ADDRESS:PORT", path, c->rspamd);
+		return -1;
+	}
+	/* a set names rules that exist */
+	for (size_t i = 0; i < c->dlp_sets.n; i++) {
+		char *list = xstrdup(c->dlp_sets.v[i].value), *save = NULL;
+		for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+			bool found = false;
+			for (size_t k = 0; k < c->dlp.n; k++)
+				found |= strcmp(c->dlp.v[k].key, t) == 0;
+			if (!found) {
+				snprintf(err, errlen,
+				         "%s:%d: [dlp_sets] %s: no rule named %s in [dlp]", path,
+				         c->dlp_sets.v[i].line, c->dlp_sets.v[i].key, t);
+				free(list);
+				return -1;
+			}
+		}
+		free(list);
 	}
 	if (c->pool[0]) {
 		bool found = false;

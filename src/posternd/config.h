@@ -116,9 +116,25 @@ struct config {
 	uint64_t webhook_timeout_ms, webhook_max_age_ms, webhook_max_queued, webhook_retry_min_ms;
 	bool webhook_allow_private;
 
+	/* [scan] */
+	char *clamd;  /* socket path or HOST:PORT, "" for none */
+	char *rspamd; /* HOST:PORT, "" for none */
+	uint64_t clamd_timeout_ms, clamd_max_size, rspamd_timeout_ms;
+	char *scan_on_error; /* tempfail or quarantine */
+	uint64_t scan_threads, mime_max_depth, mime_max_parts, mime_max_decoded;
+	uint64_t quarantine_retention_ms, scan_max_memory;
+
 	/* the free-form sections, in file order */
-	struct config_map routes, tls_map, concurrency_map, pools;
+	struct config_map routes, tls_map, concurrency_map, pools, dlp, dlp_sets;
 };
+
+/* one [dlp] rule: "card", "iban", "ssn", "regex:PATTERN", "keywords:A,B", then " min=N" */
+struct config_dlp_rule {
+	int kind;  /* 0 card, 1 iban, 2 ssn, 3 regex, 4 keywords */
+	char *arg; /* owned: the pattern or the keyword list, NULL for the built-ins */
+	unsigned min;
+};
+int config_dlp_parse(const char *value, struct config_dlp_rule *r, char *msg, size_t msglen);
 
 /*
  * config_pool_parse - one [pools] value: "ADDRESS=EHLO-NAME, ADDRESS=EHLO-NAME".

@@ -30,6 +30,7 @@
 #include "auth.h"
 #include "cidr.h"
 #include "config.h"
+#include "content.h"
 #include "delivery.h"
 #include "domain_check.h"
 #include "domains.h"
@@ -41,6 +42,8 @@
 #include "privdrop.h"
 #include "queue.h"
 #include "resolve.h"
+#include "scan.h"
+#include "scanning.h"
 #include "signer.h"
 #include "smtpd.h"
 #include "sources.h"
@@ -72,6 +75,9 @@ struct daemon {
 	struct api *api;
 	struct domains *domains;
 	struct signer *signer;
+	struct scanner *scanner;        /* clamd, Rspamd, MIME and DLP */
+	struct content_policy *content; /* what their findings mean */
+	uint64_t quarantine_checked_ms; /* the last look for expired quarantined messages */
 	struct submission_env subenv;
 	struct buf spf;             /* the SPF record the sending addresses need */
 	struct check_expect expect; /* what domain checks compare with */
@@ -209,12 +215,32 @@ static void flush_counters(struct daemon *dm)
 		log_warn("rate counters not written error=\"%s\" action=retry", err);
 }
 
+/* quarantined messages older than the retention are deleted, each with an event */
+static void expire_quarantine(struct daemon *dm)
+{
+	uint64_t now = now_ms(), every = dm->cfg->quarantine_retention_ms / 10;
+
+	if (every < 1000)
+		every = 1000;
+	if (every > 300000)
+		every = 300000;
+	if (now - dm->quarantine_checked_ms < every)
+		return;
+	dm->quarantine_checked_ms = now;
+	uint64_t keep = dm->cfg->quarantine_retention_ms;
+	size_t n = queue_quarantine_expire(dm->queue, keep < now ? now - keep : 0);
+	if (n > 0)
+		log_info("quarantine expired=%zu retention_s=%llu", n,
+		         (unsigned long long)(dm->cfg->quarantine_retention_ms / 1000));
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *dm = arg;
 	char err[256];
 
 	flush_counters(dm);
+	expire_quarantine(dm);
 	/* the answers kept for idempotency keys live a day */
 	if (++dm->ticks % 60 == 0 &&
 	    store_idem_prune(dm->store, (int64_t)time(NULL) - 86400, err, sizeof(err)) < 0)
@@ -325,6 +351,7 @@ static void apply(struct daemon *dm, const struct config *c)
 }
 
 static void apply_api(struct daemon *dm, const struct config *c);
+static void publish_dlp_names(struct daemon *dm, const struct config *c);
 
 static void reload(struct daemon *dm)
 {
@@ -345,6 +372,10 @@ static void reload(struct daemon *dm)
 	}
 	apply(dm, c);
 	apply_api(dm, c);
+	if (scanning_apply(dm->scanner, dm->content, c, err, sizeof(err)) < 0)
+		log_err("reload scanning failed error=\"%s\" action=kept-old-rules", err);
+	else
+		publish_dlp_names(dm, c);
 	struct webhook_settings ws;
 	hook_settings(c, &ws);
 	webhooks_set(dm->webhooks, &ws);
@@ -474,6 +505,16 @@ static void apply_api(struct daemon *dm, const struct config *c)
 	api_set_limits(dm->api, &al);
 }
 
+/* the rule and set names a source may be given: those of the rules in force */
+static void publish_dlp_names(struct daemon *dm, const struct config *c)
+{
+	size_t n;
+	const char **names = scanning_names(c, &n);
+
+	api_set_dlp_names(dm->api, names, n);
+	free(names);
+}
+
 static void recovered(uint64_t id, void *arg)
 {
 	queue_recovered(arg, id);
@@ -524,8 +565,12 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	    (dm->webhooks = webhooks_new(dm->base, dm->reg, dm->hook_dns, &ws, err, sizeof(err))) ==
 	            NULL)
 		fatal("webhooks: %s", err);
-	dm->subenv = (struct submission_env){dm->spool,   dm->queue,  dm->events,
-	                                     dm->domains, dm->signer, 0};
+	dm->scanner = scanner_new(dm->base, (int)c->scan_threads);
+	dm->content = content_policy_new(dm->scanner);
+	if (scanning_apply(dm->scanner, dm->content, c, err, sizeof(err)) < 0)
+		fatal("%s: %s", c->path, err);
+	dm->subenv = (struct submission_env){dm->spool,  dm->queue, dm->events, dm->domains,
+	                                     dm->signer, 0,         dm->content};
 	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue, dm->events, &dm->subenv};
 	dm->smtpd = smtpd_new(dm->base, c->hostname, &deps);
 	smtpd_set_tls(dm->smtpd, tls);
@@ -554,6 +599,7 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	dm->api = api_new(dm->base, &ad);
 	api_set_tls(dm->api, tls);
 	apply_api(dm, c);
+	publish_dlp_names(dm, c);
 	if (api_listen_unix(dm->api, ctl_fd, c->control_socket, err, sizeof(err)) < 0)
 		fatal("%s", err);
 	for (size_t i = 0; i < nb; i++) {
@@ -600,6 +646,8 @@ static void stop_services(struct daemon *dm)
 	smtpd_free(dm->smtpd);
 	/* signatures in flight end first: their messages are dropped (never answered) */
 	signer_free(dm->signer);
+	scanner_free(dm->scanner); /* no scan is left: every submission is gone */
+	content_policy_free(dm->content);
 	/*
 	 * Deliveries in flight are cut: their messages stay queued. Then commits
 	 * in flight (submissions, bounces) finish and are handed to the stopped
@@ -665,6 +713,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		/* the DLP rules compile (Hyperscan says more than the file's syntax) */
+		if (scanning_check(dm.cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "posternd: %s: %s\n", path, err);
+			SSL_CTX_free(tls);
+			config_free(dm.cfg);
+			return 1;
+		}
 		printf("posternd: %s: configuration OK\n", path);
 		SSL_CTX_free(tls);
 		config_free(dm.cfg);

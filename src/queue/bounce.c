@@ -150,7 +150,10 @@ static void notice(struct bounce_ctx *b, struct qactive *m, enum rcpt_status sta
 		        .envid = env->envid,
 		        .queue_id = id_format(m->id, hex),
 		        .arrival = (time_t)(env->arrival_ms / 1000),
-		        .return_full = env->ret != DSN_RET_HDRS, /* RFC 6522 3: whole unless HDRS */
+		        /* RFC 6522 3: whole unless HDRS; never the content of a message a
+		         * data-loss rule allowed out over verified TLS only (the DSN goes
+		         * back as any mail does) */
+		        .return_full = env->ret != DSN_RET_HDRS && !env->require_tls,
 		        .utf8 = env->smtputf8,
 		};
 		snprintf(from, sizeof(from), "MAILER-DAEMON@%s", b->q->cfg.hostname);

@@ -79,6 +79,8 @@ static void fill(struct queue_entry *e, uint64_t id, const struct qmsg *msg,
 	e->held = st->held;
 	e->active = active;
 	e->bulk = msg->env.bulk;
+	e->quarantined = msg->env.quarantine != NULL;
+	strlcpy_(e->verdict, msg->env.quarantine ? msg->env.quarantine : "", sizeof(e->verdict));
 	for (size_t i = 0; i < st->nrcpts; i++) {
 		if (st->rcpts[i].status != RCPT_PENDING)
 			continue;
@@ -223,6 +225,15 @@ static void act_on_active(struct qactive *m, enum qaction a)
  * (outside the active limit) and finish it with the action, as if its
  * attempt had just ended.
  */
+/* held by the scanners (being released or not): only the quarantine routes act on it */
+static bool quarantined(struct queue *q, uint64_t id)
+{
+	char hex[ID_HEXLEN + 1];
+	void *v = htab_get(q->held, id_format(id, hex));
+
+	return v == HELD_QUARANTINE || v == HELD_RELEASING;
+}
+
 static int act(struct queue *q, uint64_t id, enum qaction a)
 {
 	char hex[ID_HEXLEN + 1], err[256];
@@ -246,6 +257,7 @@ static int act(struct queue *q, uint64_t id, enum qaction a)
 	htab_del(q->held, hex);
 	m->st.held = false;
 	m->st.held_suspended = false;
+	m->st.held_quarantine = false;
 	htab_put(q->active, hex, m);
 	q->nactive++;
 	m->st.bulk = m->file.msg.env.bulk;
@@ -267,6 +279,8 @@ int queue_hold(struct queue *q, uint64_t id)
 {
 	char hex[ID_HEXLEN + 1];
 
+	if (quarantined(q, id))
+		return QUEUE_QUARANTINED;
 	if (htab_get(q->held, id_format(id, hex)))
 		return 0;
 	if (!exists(q, id))
@@ -279,6 +293,8 @@ int queue_release(struct queue *q, uint64_t id)
 	char hex[ID_HEXLEN + 1], err[128];
 
 	id_format(id, hex);
+	if (quarantined(q, id))
+		return QUEUE_QUARANTINED; /* unsigned: only a quarantine release lets it go */
 	if (htab_get(q->held, hex) == NULL)
 		return exists(q, id) ? 0 : QUEUE_NOTFOUND;
 	htab_del(q->held, hex);
@@ -305,11 +321,15 @@ int queue_release(struct queue *q, uint64_t id)
 
 int queue_delete(struct queue *q, uint64_t id)
 {
+	if (quarantined(q, id))
+		return QUEUE_QUARANTINED;
 	return exists(q, id) ? act(q, id, QACT_DELETE) : QUEUE_NOTFOUND;
 }
 
 int queue_bounce(struct queue *q, uint64_t id)
 {
+	if (quarantined(q, id))
+		return QUEUE_QUARANTINED;
 	return exists(q, id) ? act(q, id, QACT_BOUNCE) : QUEUE_NOTFOUND;
 }
 
@@ -499,4 +519,107 @@ void queue_source_changed(struct queue *q, const char *source)
 		source_opened(q, source);
 	else
 		source_closed(q, source, g);
+}
+
+/* -- quarantine ---------------------------------------------------------------- */
+
+static void quarantined_of(const char *key, void *value, void *arg)
+{
+	uint64_t id;
+
+	if ((value == HELD_QUARANTINE || value == HELD_RELEASING) && id_parse(key, &id))
+		ids_add(arg, id);
+}
+
+/* every quarantined id, oldest first */
+static void quarantined_ids(struct queue *q, struct ids *s)
+{
+	memset(s, 0, sizeof(*s));
+	htab_foreach(q->held, quarantined_of, s);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+}
+
+size_t queue_quarantine_list(struct queue *q, size_t offset, size_t limit, struct queue_entry *out,
+                             size_t *total)
+{
+	struct ids s;
+	size_t n = 0;
+
+	quarantined_ids(q, &s);
+	*total = s.n;
+	for (size_t i = offset; i < s.n && n < limit; i++)
+		if (queue_get(q, s.v[i], &out[n]) == 0)
+			n++;
+	free(s.v);
+	return n;
+}
+
+int queue_quarantine_load(struct queue *q, uint64_t id, struct spool_file *f)
+{
+	char hex[ID_HEXLEN + 1], err[256];
+
+	if (!quarantined(q, id))
+		return QUEUE_NOTFOUND;
+	id_format(id, hex);
+	if (spool_load(q->sp, id, f, err, sizeof(err)) < 0) {
+		log_warn("msg=%s quarantine cannot load error=\"%s\"", hex, err);
+		return QUEUE_NOTFOUND;
+	}
+	return 0;
+}
+
+int queue_quarantine_remove(struct queue *q, uint64_t id, const char *event, const char *detail)
+{
+	char hex[ID_HEXLEN + 1], err[256];
+	struct spool_file f;
+
+	void *v = htab_get(q->held, id_format(id, hex));
+	if (v != HELD_QUARANTINE && v != HELD_RELEASING)
+		return QUEUE_NOTFOUND;
+	if (v == HELD_RELEASING && strcmp(event, "released") != 0)
+		return QUEUE_BUSY;
+	bool loaded = spool_load(q->sp, id, &f, err, sizeof(err)) == 0;
+	spool_remove(q->sp, id);
+	spool_state_remove(q->sp, id);
+	htab_del(q->held, hex);
+	log_info("msg=%s quarantine %s", hex, event);
+	eventlog_add(q->events, event, id, loaded ? f.msg.env.source : NULL,
+	             loaded ? f.msg.env.sender : NULL, NULL, NULL, detail);
+	if (loaded)
+		spool_file_release(&f);
+	return 0;
+}
+
+int queue_quarantine_claim(struct queue *q, uint64_t id, bool claim)
+{
+	char hex[ID_HEXLEN + 1];
+	void *v = htab_get(q->held, id_format(id, hex));
+
+	if (claim && v == HELD_RELEASING)
+		return QUEUE_BUSY;
+	if (claim && v != HELD_QUARANTINE)
+		return QUEUE_NOTFOUND;
+	if (claim)
+		htab_put(q->held, hex, HELD_RELEASING);
+	else if (v == HELD_RELEASING)
+		htab_put(q->held, hex, HELD_QUARANTINE);
+	return 0;
+}
+
+size_t queue_quarantine_expire(struct queue *q, uint64_t before_ms)
+{
+	struct ids s;
+	size_t n = 0;
+
+	/* the id holds the arrival time: no file is read but those that go */
+	quarantined_ids(q, &s);
+	for (size_t i = 0; i < s.n; i++) {
+		if (id_time_ms(s.v[i]) < before_ms &&
+		    queue_quarantine_remove(q, s.v[i], "expired",
+		                            "{\"by\":\"quarantine_retention\"}") == 0)
+			n++;
+	}
+	free(s.v);
+	return n;
 }

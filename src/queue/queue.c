@@ -119,15 +119,19 @@ void queue_recovered(struct queue *q, uint64_t id)
 	char *text = NULL, hex[ID_HEXLEN + 1];
 	size_t len;
 	uint64_t next = 0;
-	bool held = false, bulk = false, suspended = false;
+	bool held = false, bulk = false;
+	int why = QSTATE_HELD_ADMIN;
 
 	/* never tried (no state file): urgent until its envelope says otherwise */
 	if (spool_state_read(q->sp, id, &text, &len) == 0) {
-		qstate_peek(text, len, &next, &held, &bulk, &suspended);
+		qstate_peek(text, len, &next, &held, &bulk, &why);
 		free(text);
 	}
 	if (held)
-		htab_put(q->held, id_format(id, hex), suspended ? HELD_SUSPENDED : HELD_ADMIN);
+		htab_put(q->held, id_format(id, hex),
+		         why == QSTATE_HELD_QUARANTINE  ? HELD_QUARANTINE
+		         : why == QSTATE_HELD_SUSPENDED ? HELD_SUSPENDED
+		                                        : HELD_ADMIN);
 	else
 		queue_wait(q, next, id, bulk);
 }
@@ -239,7 +243,15 @@ static void activate(struct queue *q, uint64_t id)
 	if (m->st.bulk)
 		q->nactive_bulk++;
 	if (m->st.held) {
-		m->action = m->st.held_suspended ? QACT_SUSPEND : QACT_HOLD;
+		m->action = m->st.held_quarantine  ? QACT_QUARANTINE
+		            : m->st.held_suspended ? QACT_SUSPEND
+		                                   : QACT_HOLD;
+		qactive_finish(m);
+		return;
+	}
+	/* the scanners' verdict: unsigned, it leaves only through a quarantine release */
+	if (env->quarantine) {
+		m->action = QACT_QUARANTINE;
 		qactive_finish(m);
 		return;
 	}
@@ -261,6 +273,8 @@ static void activate(struct queue *q, uint64_t id)
 			continue;
 		mta_destination(q->mta, rcpt_domain(env->rcpts[i].addr), env->pool ? env->pool : "",
 		                &info);
+		if (env->require_tls)
+			mta_dest_require_verify(&info);
 		of[i] = job_for(m, &info);
 		of[i]->mm.nrcpt++;
 	}
@@ -427,6 +441,17 @@ void qactive_finish(struct qactive *m)
 		log_info("msg=%s queue dropped by=suspension source=%s", hex,
 		         m->file.msg.env.source ? m->file.msg.env.source : "-");
 		queue_event(q, "dropped", m, NULL, NULL, "{\"by\":\"suspension\"}");
+		release_active(m);
+		queue_pump(q);
+		return;
+	case QACT_QUARANTINE:
+		m->st.held = true;
+		m->st.held_quarantine = true;
+		queue_write_state(q, m->id, &m->st, true);
+		htab_put(q->held, hex, HELD_QUARANTINE);
+		log_info("msg=%s queue quarantined source=%s", hex,
+		         m->file.msg.env.source ? m->file.msg.env.source : "-");
+		queue_event(q, "quarantined", m, NULL, NULL, m->file.msg.env.quarantine);
 		release_active(m);
 		queue_pump(q);
 		return;

@@ -18,6 +18,7 @@
 
 struct event_base;
 struct spool;
+struct spool_file;
 struct mta;
 struct eventlog;
 
@@ -57,7 +58,9 @@ void queue_counts(const struct queue *q, struct queue_counts *out);
 
 /* -- administration ---------------------------------------------------------- */
 
-#define QUEUE_NOTFOUND 1
+#define QUEUE_NOTFOUND    1
+#define QUEUE_QUARANTINED 2 /* a quarantined message: only queue_quarantine_* act on it */
+#define QUEUE_BUSY        3 /* a quarantined message being released */
 
 struct queue_entry {
 	uint64_t id;
@@ -69,7 +72,9 @@ struct queue_entry {
 	uint32_t attempts;
 	uint64_t next_ms;
 	bool held, active, bulk;
+	bool quarantined;
 	char last_reply[400]; /* of the first pending recipient */
+	char verdict[4096];   /* a quarantined message's verdict (JSON), "" otherwise */
 };
 
 /* queue_list - up to limit entries from offset, oldest first; *total is the queue length. */
@@ -96,6 +101,26 @@ int queue_hold(struct queue *q, uint64_t id);
 int queue_release(struct queue *q, uint64_t id);
 int queue_delete(struct queue *q, uint64_t id);
 int queue_bounce(struct queue *q, uint64_t id);
+/*
+ * Quarantine: messages the scanners held, stored unsigned. queue_quarantine_list
+ * works as queue_list over them; queue_quarantine_load loads one for a release
+ * (QUEUE_NOTFOUND if it is no quarantined message); queue_quarantine_remove
+ * takes it out of the spool with an event ("released" or "deleted", detail
+ * JSON or NULL). queue_quarantine_claim marks one as being released (claim
+ * true: QUEUE_BUSY if it is already) or no longer (false): while it is,
+ * only its "released" removal takes it (delete and expiry get QUEUE_BUSY).
+ */
+size_t queue_quarantine_list(struct queue *q, size_t offset, size_t limit, struct queue_entry *out,
+                             size_t *total);
+int queue_quarantine_load(struct queue *q, uint64_t id, struct spool_file *f);
+int queue_quarantine_remove(struct queue *q, uint64_t id, const char *event, const char *detail);
+int queue_quarantine_claim(struct queue *q, uint64_t id, bool claim);
+/*
+ * queue_quarantine_expire - remove the quarantined messages that arrived
+ * before before_ms (each with an "expired" event); how many. Blocking.
+ */
+size_t queue_quarantine_expire(struct queue *q, uint64_t before_ms);
+
 /* queue_flush - every waiting message (and every failing destination) is tried now */
 size_t queue_flush(struct queue *q);
 

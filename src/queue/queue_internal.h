@@ -15,11 +15,22 @@ struct qdest;
 struct qjob;
 
 /* QACT_SUSPEND: held because the source was suspended; QACT_DROP: deleted for the same */
-enum qaction { QACT_NONE, QACT_HOLD, QACT_DELETE, QACT_BOUNCE, QACT_SUSPEND, QACT_DROP };
+/* QACT_QUARANTINE: held by the scanners' verdict, unsigned, until a quarantine release */
+enum qaction {
+	QACT_NONE,
+	QACT_HOLD,
+	QACT_DELETE,
+	QACT_BOUNCE,
+	QACT_SUSPEND,
+	QACT_DROP,
+	QACT_QUARANTINE
+};
 
 /* the marks of q->held: why a message is held */
-#define HELD_ADMIN     ((void *)1)
-#define HELD_SUSPENDED ((void *)2)
+#define HELD_ADMIN      ((void *)1)
+#define HELD_SUSPENDED  ((void *)2)
+#define HELD_QUARANTINE ((void *)3)
+#define HELD_RELEASING  ((void *)4) /* quarantined, its release in flight */
 
 /* a message loaded for delivery */
 struct qactive {

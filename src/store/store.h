@@ -52,8 +52,11 @@ struct store_source {
 	char webhook_url[STORE_URL_MAX + 1]; /* "" for none */
 	char webhook_secret[STORE_SECRET_MAX + 1];
 	char webhook_events[STORE_EVENTS_MAX + 1]; /* event types, comma-separated; "" all */
-	int64_t created_at, updated_at;            /* seconds since the epoch */
-	char **networks;                           /* owned: CIDR texts */
+	char dlp_rules[STORE_EVENTS_MAX + 1]; /* DLP rules and sets that apply: "all", "", a list */
+	char dlp_action[16];                  /* reject, quarantine, require-tls */
+	char spam_action[16];                 /* tag, quarantine (Rspamd's add header) */
+	int64_t created_at, updated_at;       /* seconds since the epoch */
+	char **networks;                      /* owned: CIDR texts */
 	size_t nnetworks;
 };
 

@@ -128,6 +128,12 @@ static const char *migrations[] = {
         "  response TEXT NOT NULL,"
         "  PRIMARY KEY (source_id, key));"
         "CREATE INDEX idempotency_created ON idempotency (created_at);",
+        /* 5: what the scanners do with a source's mail */
+        "ALTER TABLE sources ADD COLUMN dlp_rules TEXT NOT NULL DEFAULT 'all';"
+        "ALTER TABLE sources ADD COLUMN dlp_action TEXT NOT NULL DEFAULT 'reject'"
+        "  CHECK (dlp_action IN ('reject', 'quarantine', 'require-tls'));"
+        "ALTER TABLE sources ADD COLUMN spam_action TEXT NOT NULL DEFAULT 'tag'"
+        "  CHECK (spam_action IN ('tag', 'quarantine'));",
 };
 
 int sq_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
@@ -302,8 +308,8 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	                       "UPDATE sources SET kind = ?, status = ?, updated_at = ?, pool = ?, "
 	                       "lane = ?, per_minute = ?, per_hour = ?, per_day = ?, "
 	                       "max_rcpts = ?, max_size = ?, max_conns = ?, on_suspend = ?, "
-	                       "webhook_url = ?, webhook_secret = ?, webhook_events = ? "
-	                       "WHERE id = ?",
+	                       "webhook_url = ?, webhook_secret = ?, webhook_events = ?, "
+	                       "dlp_rules = ?, dlp_action = ?, spam_action = ? WHERE id = ?",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "update source", err, errlen);
 	sqlite3_bind_text(st, 1, s->kind, -1, SQLITE_STATIC);
@@ -316,7 +322,10 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	sqlite3_bind_text(st, 13, s->webhook_url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, s->webhook_secret, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, s->webhook_events, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 16, s->id);
+	sqlite3_bind_text(st, 16, s->dlp_rules, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, s->dlp_action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 18, s->spam_action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 19, s->id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -430,12 +439,13 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 	struct store_source *all = NULL;
 	size_t n = 0;
 
-	if (sqlite3_prepare_v2(q->db,
-	                       "SELECT id, name, kind, auth, status, created_at, updated_at, pool, "
-	                       "lane, per_minute, per_hour, per_day, max_rcpts, max_size, "
-	                       "max_conns, on_suspend, webhook_url, webhook_secret, webhook_events "
-	                       "FROM sources ORDER BY name",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	            q->db,
+	            "SELECT id, name, kind, auth, status, created_at, updated_at, pool, "
+	            "lane, per_minute, per_hour, per_day, max_rcpts, max_size, "
+	            "max_conns, on_suspend, webhook_url, webhook_secret, webhook_events, "
+	            "dlp_rules, dlp_action, spam_action FROM sources ORDER BY name",
+	            -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "list sources", err, errlen);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -461,6 +471,9 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 		strlcpy_(s->webhook_url, sq_text(st, 16), sizeof(s->webhook_url));
 		strlcpy_(s->webhook_secret, sq_text(st, 17), sizeof(s->webhook_secret));
 		strlcpy_(s->webhook_events, sq_text(st, 18), sizeof(s->webhook_events));
+		strlcpy_(s->dlp_rules, sq_text(st, 19), sizeof(s->dlp_rules));
+		strlcpy_(s->dlp_action, sq_text(st, 20), sizeof(s->dlp_action));
+		strlcpy_(s->spam_action, sq_text(st, 21), sizeof(s->spam_action));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

@@ -444,3 +444,33 @@ def message(subject="hello", body="Hello.\r\n", headers=None, date=True, msgid=T
         h["Message-ID"] = "<fixed.1@example.com>"
     h.update(headers or {})
     return "".join(f"{k}: {v}\r\n" for k, v in h.items()) + "\r\n" + body
+
+
+# -- content scanners (bench/scanners.py): one of each per test run --
+@pytest.fixture(scope="session")
+def clamd():
+    from scanners import Clamd
+    c = Clamd()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="session")
+def rspamd():
+    from scanners import Rspamd
+    r = Rspamd()
+    yield r
+    r.stop()
+
+
+def events_of(relay, status, n=1, timeout=10, **match):
+    """The events of one type (newest first) once there are n of them whose
+    fields equal match (the event log is written in batches)."""
+    deadline = time.time() + timeout
+    while True:
+        st, out = relay.admin("GET", f"/admin/v1/events?status={status}&limit=500")
+        assert st == 200, out
+        got = [e for e in out["events"] if all(e.get(k) == v for k, v in match.items())]
+        if len(got) >= n or time.time() > deadline:
+            return got
+        time.sleep(0.1)

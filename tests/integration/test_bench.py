@@ -55,7 +55,8 @@ def test_bench_smoke(open_tmp):
                  "STARTTLS (+AUTH for Postern), a connection per message",
                  "100 messages per connection", "latency from 250 to the sink",
                  "idle sessions (plain)", "idle sessions (STARTTLS)", "deferred (injected",
-                 "HTTP send API (2 KiB JSON",
+                 "HTTP send API (2 KiB JSON", "content scanning, 2 KiB", "DLP, 50 rules",
+                 "antivirus (clamd)", "anti-spam (Rspamd)",
                  "drained in"):
         assert want in out, out
     # the latency run checked each message at the sink: two signatures from

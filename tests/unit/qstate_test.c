@@ -548,7 +548,8 @@ static void test_suspended_hold(void **state)
 	struct buf b;
 	char err[128];
 	uint64_t next;
-	bool held, bulk, susp;
+	bool held, bulk;
+	int why;
 
 	(void)state;
 	qstate_init(&st, 1);
@@ -562,12 +563,23 @@ static void test_suspended_hold(void **state)
 	EXPECT(qstate_decode(b.data, b.len, 1, &back, err, sizeof(err)) == 0 && back.held &&
 	               back.held_suspended,
 	       "decode: %s", err);
-	EXPECT(qstate_peek(b.data, b.len, &next, &held, &bulk, &susp) == 0 && held && susp, "peek");
+	EXPECT(qstate_peek(b.data, b.len, &next, &held, &bulk, &why) == 0 && held &&
+	               why == QSTATE_HELD_SUSPENDED,
+	       "peek");
+	/* held by the scanners: quarantined */
+	buf_reset(&b);
+	st.held_suspended = false;
+	st.held_quarantine = true;
+	qstate_encode(&st, &b);
+	EXPECT(strstr(b.data, "quarantined 1\n") != NULL, "%s", b.data);
+	EXPECT(qstate_peek(b.data, b.len, &next, &held, &bulk, &why) == 0 && held &&
+	               why == QSTATE_HELD_QUARANTINE,
+	       "peek quarantined");
 	qstate_release(&back);
 	/* "suspended 1" without "held 1" is no hold at all */
 	const char lone[] = "postern-state 1\nsuspended 1\nend\n";
-	EXPECT(qstate_peek(lone, sizeof(lone) - 1, &next, &held, &bulk, &susp) == 0 && !held &&
-	               !susp,
+	EXPECT(qstate_peek(lone, sizeof(lone) - 1, &next, &held, &bulk, &why) == 0 && !held &&
+	               why == QSTATE_HELD_ADMIN,
 	       "lone suspended");
 	buf_release(&b);
 	qstate_release(&st);
