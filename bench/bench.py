@@ -316,6 +316,13 @@ class Bench:
     def section_scan(self):
         """2 KiB through smtp-source with each scanner on alone, then all of them: the
         throughput each costs (their own CPU counted with Postern's)"""
+        print("== the DLP engine alone, one core ==", flush=True)
+        out = subprocess.run([os.path.join(self.build, "bench", "dlp_bench"),
+                              str(self.dkim_secs)], capture_output=True, text=True,
+                             check=True).stdout
+        self.dlp_engine = out.strip().splitlines()
+        for line in self.dlp_engine:
+            print("  " + line)
         print(f"== content scanning: {self.scan_msgs} messages a run, 2 KiB, "
               f"{self.conc} sessions ==", flush=True)
         clamd = self.started(scanners.Clamd())
@@ -467,6 +474,10 @@ class Bench:
             print(f"  {'DKIM signatures per message':<32} {a['sigs']:>22} {b['sigs']:>22}")
         if any(hasattr(self, k) for k in ("idle_res", "scale_res", "api_res", "scan_res")):
             print("Postern alone")
+        if getattr(self, "dlp_engine", None):
+            print("  the DLP engine alone (one core; rules N text SIZE MB/s, msgs/s):")
+            for line in self.dlp_engine:
+                print("    " + line)
         if getattr(self, "scan_res", None):
             print("  content scanning, 2 KiB, smtp-source (scanners' CPU included):")
             base = procstat.summary([r["e2e"] for r in self.scan_res[0][1]])[0]
