@@ -315,3 +315,19 @@ def test_memory_budget_defers_rather_than_grows(make_relay):
     # what it held was given back: a small one passes
     assert send(r, message())[0] == 250
     r.wait_captured(1)
+
+
+def test_require_tls_bounce_returns_headers_only(make_relay, certdir):
+    e = Env(make_relay, certdir, extra=DLP,
+            queue={"max_lifetime": "2s", "retry_min": "1s", "retry_max": "1s"})
+    try:
+        e.relay.ctl("source", "scan", "legacy", "--dlp-action", "require-tls", check=True)
+        mx = e.mx("127.0.0.34")
+        e.domain("plain.example", (10, "mx.plain.example", "127.0.0.34"))
+        e.send(["u@plain.example"], msg=HITS["visa_grouped"][1])
+        [dsn] = e.bounces.wait(1, timeout=30)
+        assert mx.messages == []
+        assert b"text/rfc822-headers" in dsn.data
+        assert b"4111" not in dsn.data and b"Card:" not in dsn.data
+    finally:
+        e.stop()
