@@ -415,11 +415,18 @@ static enum mime_status typed(struct rd *r, const char *s, size_t n, size_t *ip,
 	t = i;
 	i = token(s, n, i, false);
 	tl = i - t;
-	i = cfws(s, n, i);
-	if (tl == 0 || i == BAD_CFWS || i == n || s[i] != '/')
+	if (tl == 0 || i == n || s[i] != '/') {
+		/* "text /plain": RFC 822 allows it, Python's email keeps "text /plain" */
+		i = cfws(s, n, i);
+		if (tl > 0 && i != BAD_CFWS && i < n && s[i] == '/')
+			return bad(r, MIME_AMBIGUOUS,
+			           "white space or a comment around the '/' of a Content-Type");
 		return bad(r, MIME_AMBIGUOUS, "a Content-Type that is not type/subtype");
-	i = cfws(s, n, i + 1);
-	u = i == BAD_CFWS ? n : i;
+	}
+	u = ++i;
+	if (i < n && cfws(s, n, i) != i)
+		return bad(r, MIME_AMBIGUOUS,
+		           "white space or a comment around the '/' of a Content-Type");
 	i = token(s, n, u, false);
 	ul = i - u;
 	if (ul == 0)
@@ -617,6 +624,14 @@ static void find(const char *sec, size_t len, size_t at[F_MAX][2], size_t count[
 	}
 }
 
+/* looks_encoded - whether s holds "=?" with a "?=" after it: an encoded word left as text */
+static bool looks_encoded(const char *s, size_t n)
+{
+	const char *a = s != NULL ? memmem(s, n, "=?", 2) : NULL;
+
+	return a != NULL && memmem(a + 2, n - (size_t)(a + 2 - s), "?=", 2) != NULL;
+}
+
 /* subject - the unfolded Subject value v, decoded, into out->subject */
 static enum mime_status subject(struct rd *r, const struct buf *v, struct mime_hdr *out)
 {
@@ -629,6 +644,9 @@ static enum mime_status subject(struct rd *r, const struct buf *v, struct mime_h
 	buf_init(&s);
 	if (mime_words(r->ic, &s, v->data ? v->data + i : "", v->len - i, true, &nbad) < 0)
 		st = spent(r);
+	else if (nbad > 0 || looks_encoded(s.data, s.len))
+		/* Python's email and some readers decode what RFC 2047 says to leave */
+		st = bad(r, MIME_AMBIGUOUS, "an encoded word in the Subject that does not decode");
 	else
 		out->subject = xstrndup(s.data ? s.data : "", s.len);
 	buf_release(&s);
