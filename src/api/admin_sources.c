@@ -33,6 +33,7 @@
 #include "mta.h"
 #include "queue.h"
 #include "sources.h"
+#include "suppress.h"
 #include "store.h"
 #include "strutil.h"
 #include "xmalloc.h"
@@ -95,6 +96,10 @@ json_t *admin_source_json(struct source *s)
 	json_object_set_new(j, "scanning",
 	                    json_pack("{s:s, s:s, s:s}", "dlp", s->dlp_rules, "dlp_action",
 	                              s->dlp_action, "spam_action", s->spam_action));
+	json_object_set_new(j, "stream",
+	                    json_pack("{s:s, s:s}", "default",
+	                              s->stream[0] ? s->stream : "transactional", "on_suppressed",
+	                              s->reject_suppressed ? "reject" : "drop"));
 	json_object_set_new(j, "webhook",
 	                    s->webhook_url[0] ? json_string(s->webhook_url) : json_null());
 	json_object_set_new(j, "pool", json_string(s->pool));
@@ -514,6 +519,47 @@ static void set_scanning(struct api *a, struct evhttp_request *req, struct sourc
 	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
 }
 
+/* PUT .../stream {default: STREAM | "transactional", on_suppressed: "drop" | "reject"} */
+static void set_stream(struct api *a, struct evhttp_request *req, struct source *s)
+{
+	json_t *body = http_body_json(req);
+	const char *stream = s->stream[0] ? s->stream : "transactional";
+	const char *on = s->reject_suppressed ? "reject" : "drop";
+	char st[STORE_STREAM_MAX + 1], err[256];
+	json_error_t jerr;
+
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s?s}", "default", &stream,
+	                   "on_suppressed", &on) < 0) {
+		http_error(req, 400, "bad_request", "%s", jerr.text);
+		json_decref(body);
+		return;
+	}
+	bool transactional = strcmp(stream, "transactional") == 0;
+	if (!transactional && !suppress_broadcast(a->deps.suppress, stream)) {
+		http_error(req, 422, "unknown_stream",
+		           "default is transactional or a stream declared in [streams]");
+		json_decref(body);
+		return;
+	}
+	if (strcmp(on, "drop") != 0 && strcmp(on, "reject") != 0) {
+		http_error(req, 422, "invalid_action", "on_suppressed is drop or reject");
+		json_decref(body);
+		return;
+	}
+	bool reject = strcmp(on, "reject") == 0;
+	strlcpy_(st, transactional ? "" : stream, sizeof(st));
+	json_decref(body);
+	if (sources_set_streams(a->deps.reg, s, st, reject, err, sizeof(err)) != 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		return;
+	}
+	log_info("admin source stream name=%s default=%s on_suppressed=%s", s->name,
+	         st[0] ? st : "transactional", reject ? "reject" : "drop");
+	http_json(req, 200, json_pack("{s:o}", "source", admin_source_json(s)));
+}
+
 /* one limit from the body: absent keeps, null or 0 clears, else a count (or a size) */
 static int limit_from(struct evhttp_request *req, json_t *body, const char *key, int64_t max,
                       int64_t *v)
@@ -712,6 +758,8 @@ void admin_sources(struct api *a, struct evhttp_request *req, char **seg, size_t
 		set_limits(a, req, s);
 	else if (strcmp(verb, "scanning") == 0 && cmd == EVHTTP_REQ_PUT)
 		set_scanning(a, req, s);
+	else if (strcmp(verb, "stream") == 0 && cmd == EVHTTP_REQ_PUT)
+		set_stream(a, req, s);
 	else if (cmd != EVHTTP_REQ_POST)
 		http_error(req, 405, "method_not_allowed", "use POST");
 	else if (strcmp(verb, "suspend") == 0)

@@ -357,6 +357,10 @@ static void admin_route(struct api *a, struct evhttp_request *req, enum door kin
 		admin_audit(a, req, seg + 3, nseg - 3);
 	else if (nseg >= 3 && strcmp(seg[2], "quarantine") == 0)
 		admin_quarantine(a, req, seg + 3, nseg - 3);
+	else if (nseg >= 3 && strcmp(seg[2], "suppressions") == 0)
+		admin_suppressions(a, req, seg + 3, nseg - 3);
+	else if (nseg >= 3 && strcmp(seg[2], "unsubscribe") == 0)
+		admin_unsubscribe(a, req, seg + 3, nseg - 3);
 	else
 		http_error(req, 404, "not_found", "no such resource");
 }
@@ -392,6 +396,8 @@ static void route(struct evhttp_request *req, void *arg)
 	if (door->kind == DOOR_SEND || door->kind == DOOR_SEND_TLS) {
 		if (nseg >= 2 && strcmp(seg[0], "v1") == 0 && strcmp(seg[1], "messages") == 0)
 			api_send_route(a, req, seg + 2, nseg - 2);
+		else if (nseg == 2 && strcmp(seg[0], "u") == 0)
+			api_unsubscribe(a, req, seg[1]);
 		else
 			http_error(req, 404, "not_found", "no such resource");
 		goto out;

@@ -47,6 +47,7 @@ struct api_deps {
 	const struct submission_env *subenv; /* the send API's path to the spool */
 	const char *hostname;
 	struct webhooks *webhooks;
+	struct suppress *suppress; /* streams, the suppression list, unsubscribe links */
 };
 
 /* what a reload may change */

@@ -98,6 +98,11 @@ void admin_domains(struct api *a, struct evhttp_request *req, char **seg, size_t
 void admin_domains_stop(struct api *a);
 /* admin_quarantine.c: /admin/v1/quarantine */
 void admin_quarantine(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
+/* admin_suppressions.c: /admin/v1/suppressions, /admin/v1/unsubscribe/rotate */
+void admin_suppressions(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
+void admin_unsubscribe(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
+/* unsubscribe.c: GET and POST /u/TOKEN on the send doors */
+void api_unsubscribe(struct api *a, struct evhttp_request *req, const char *token);
 /* admin_events.c: /admin/v1/events, /admin/v1/stats, /admin/v1/audit */
 void admin_events(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);
 void admin_stats(struct api *a, struct evhttp_request *req, char **seg, size_t nseg);

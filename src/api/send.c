@@ -56,6 +56,7 @@ struct api_send {
 	struct source *src; /* referenced, and counted in its connections */
 	struct submission *sub;
 	size_t nrcpts;
+	json_t *suppressed; /* the recipients left out as suppressed */
 	bool idem;
 	char idem_key[IDEM_KEY_MAX + 1];
 	char body_hash[65];
@@ -78,6 +79,7 @@ static void send_free(struct api_send *x)
 	if (x->done)
 		event_free(x->done);
 	submission_free(x->sub);
+	json_decref(x->suppressed);
 	source_conn_close(x->src);
 	source_unref(x->src);
 	free(x);
@@ -156,6 +158,12 @@ static void refusal(enum reply r, int *status, const char **code)
 	case RPL_FROM_INVALID:
 		*status = 422, *code = "invalid_from";
 		return;
+	case RPL_STREAM_UNKNOWN:
+		*status = 422, *code = "unknown_stream";
+		return;
+	case RPL_BROADCAST_RCPTS:
+		*status = 422, *code = "one_recipient";
+		return;
 	case RPL_NO_SIGNING_KEY:
 		*status = 422, *code = "no_signing_key";
 		return;
@@ -213,9 +221,11 @@ static void sent(enum reply r, uint64_t id, void *arg)
 	x->answered = true;
 	if (r == RPL_QUEUED) {
 		log_info("msg=%s api accepted source=%s nrcpt=%zu", hex, x->src->name, x->nrcpts);
-		answer(x, 202,
-		       json_pack("{s:s, s:s, s:I}", "id", hex, "status", "queued", "recipients",
-		                 (json_int_t)x->nrcpts));
+		json_t *ok = json_pack("{s:s, s:s, s:I}", "id", hex, "status", "queued",
+		                       "recipients", (json_int_t)x->nrcpts);
+		if (x->suppressed)
+			json_object_set(ok, "suppressed", x->suppressed);
+		answer(x, 202, ok);
 	} else {
 		int status;
 		const char *code, *why = submission_reason(x->sub);
@@ -366,15 +376,13 @@ static bool idempotent(struct api *a, struct evhttp_request *req, const struct s
 	return true;
 }
 
-/* the members the accepted event gets: the door, the stream, the caller's metadata */
+/* the members the accepted event gets: the door, the caller's metadata */
 static char *event_members(const struct send_request *sr, const char *idem_key)
 {
 	struct buf b;
 
 	buf_init(&b);
 	buf_puts(&b, "\"door\":\"api\"");
-	if (sr->stream[0])
-		buf_printf(&b, ",\"stream\":\"%s\"", sr->stream); /* a token: no escaping needed */
 	if (sr->metadata_json)
 		buf_printf(&b, ",\"metadata\":%s", sr->metadata_json);
 	if (idem_key) {
@@ -491,10 +499,31 @@ static void post(struct api *a, struct evhttp_request *req)
 	char *members = event_members(&sr, key);
 	submission_set_event_detail(x->sub, members);
 	free(members);
+	if (sr.stream[0] && !submission_set_stream(x->sub, sr.stream)) {
+		fail(x, 422, "unknown_stream",
+		     "stream is transactional or a stream declared in [streams]", 0);
+		goto drop;
+	}
+	if (sr.stream[0] && strcmp(sr.stream, "transactional") != 0 && sr.nrcpts > 1) {
+		fail(x, 422, "one_recipient",
+		     "a message of a broadcast stream has exactly one recipient: send one per "
+		     "recipient",
+		     0);
+		goto drop;
+	}
 	for (size_t i = 0; i < sr.nrcpts; i++) {
 		struct rcpt_params rp;
 		memset(&rp, 0, sizeof(rp));
 		enum reply r = submission_add_rcpt(x->sub, sr.rcpts[i].addr, &rp);
+		if (r == RPL_RCPT_SUPPRESSED) {
+			fail(x, 422, "recipient_suppressed", submission_reason(x->sub), 0);
+			goto drop;
+		}
+		if (r == RPL_RCPT_OK && submission_rcpt_dropped(x->sub)) {
+			if (x->suppressed == NULL)
+				x->suppressed = json_array();
+			json_array_append_new(x->suppressed, json_string(sr.rcpts[i].addr));
+		}
 		if (r == RPL_SOURCE_LIMIT) {
 			eventlog_reject(a->deps.events, 0, s->name, sr.sender.addr, NULL, "4.7.1",
 			                "max_recipients", "{\"code\":429,\"door\":\"api\"}");

@@ -20,6 +20,7 @@ void envelope_release(struct envelope *e)
 	free(e->envid);
 	free(e->pool);
 	free(e->quarantine);
+	free(e->stream);
 	for (size_t i = 0; i < e->nrcpts; i++) {
 		free(e->rcpts[i].addr);
 		free(e->rcpts[i].orcpt);

@@ -32,6 +32,7 @@ struct envelope {
 	bool bulk;        /* the bulk lane: never ahead of urgent mail to the same place */
 	char *quarantine; /* owned: the scanners' verdict (JSON) of a quarantined message, or NULL */
 	bool require_tls; /* a data-loss rule matched: only over TLS with a verified certificate */
+	char *stream;     /* owned: the broadcast stream it belongs to, NULL for transactional */
 	struct envelope_rcpt *rcpts;
 	size_t nrcpts, cap;
 };

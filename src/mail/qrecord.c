@@ -130,6 +130,8 @@ static int parse_attr(struct envelope *env, const char *p, size_t n)
 		envelope_set(&env->quarantine, eq);
 	else if (strcmp(s, "tls") == 0)
 		env->require_tls = strcmp(eq, "verify") == 0;
+	else if (strcmp(s, "stream") == 0)
+		envelope_set(&env->stream, eq);
 	/* other keys: attributes of later versions, ignored by this one */
 	free(s);
 	return r;

@@ -8,7 +8,8 @@
  *   I id  T arrival-ms  O source  C client  G helo  S sender   (envelope)
  *   A "key=value"         envelope attributes (body, smtputf8, ret, envid, pool, lane,
  *                         quarantine: the verdict that keeps the message from leaving,
- *                         tls=verify: only over TLS with a verified certificate)
+ *                         tls=verify: only over TLS with a verified certificate,
+ *                         stream: the broadcast stream, for the suppression list)
  *   R addr NUL notify NUL orcpt                                (each recipient)
  *   H header section      exactly one, the fields as they will be sent
  *   B body octets         zero or more, in order; H comes before or after

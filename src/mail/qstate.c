@@ -11,8 +11,8 @@
 
 #define QSTATE_MAGIC "postern-state 1"
 
-static const char *status_names[] = {"pending", "sent", "failed", "passed"};
-#define NSTATUS 4
+static const char *status_names[] = {"pending", "sent", "failed", "passed", "suppressed"};
+#define NSTATUS 5
 
 const char *rcpt_status_name(enum rcpt_status s)
 {

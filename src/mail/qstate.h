@@ -10,7 +10,7 @@
  *   attempts 3 / first MS / last MS / next MS / held 0|1 / delayed 0|1 / bulk 0|1
  *   suspended 1   (only when held because the source was suspended)
  *   quarantined 1 (only when held by the scanners' verdict)
- *   rcpt INDEX pending|sent|failed|passed CODE DSN RELAY REPLY...  (CODE 0, DSN/RELAY "-" if none)
+ *   rcpt INDEX pending|sent|failed|passed|suppressed CODE DSN RELAY REPLY...  (CODE 0, DSN/RELAY "-" if none)
  *   end
  */
 #ifndef POSTERN_QSTATE_H
@@ -22,8 +22,11 @@
 
 #include "buf.h"
 
-/* PASSED: sent to a next hop that took over DSN duties (it supports DSN) */
-enum rcpt_status { RCPT_PENDING, RCPT_SENT, RCPT_FAILED, RCPT_PASSED };
+/*
+ * PASSED: sent to a next hop that took over DSN duties (it supports DSN);
+ * SUPPRESSED: on the suppression list when its turn came: never sent, no DSN
+ */
+enum rcpt_status { RCPT_PENDING, RCPT_SENT, RCPT_FAILED, RCPT_PASSED, RCPT_SUPPRESSED };
 
 #define QSTATE_REPLY_MAX 400
 #define QSTATE_RELAY_MAX 300

@@ -73,6 +73,15 @@ static const struct reply_def table[RPL_MAX] = {
         [RPL_SCAN_TEMP] = {451, "4.7.0", "Content scanner unavailable; try again later"},
         [RPL_SPAM_TEMP] = {451, "4.7.1",
                            "Message deferred by the anti-spam scanner; try again later"},
+        [RPL_RCPT_SUPPRESSED] = {550, "5.7.1", "Recipient suppressed"},
+        [RPL_NOT_OURS] = {550, "5.7.1",
+                          "Relay access denied: this server takes mail for its own addresses "
+                          "only"},
+        [RPL_NO_SUCH_ADDRESS] = {550, "5.1.1", "No such address"},
+        [RPL_STREAM_UNKNOWN] = {550, "5.5.4", "X-Postern-Stream names no declared stream"},
+        [RPL_BROADCAST_RCPTS] = {550, "5.5.3",
+                                 "A message in a broadcast stream has exactly one recipient; "
+                                 "send one message per recipient"},
 };
 
 const struct reply_def *reply_def(enum reply r)

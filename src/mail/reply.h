@@ -72,6 +72,11 @@ enum reply {
 	RPL_DLP,              /* 550 5.7.1: a data-loss rule (the text names the rule only) */
 	RPL_SCAN_TEMP,        /* 451 4.7.0: a scanner did not answer; never sent unscanned */
 	RPL_SPAM_TEMP,        /* 451 4.7.1: the anti-spam scanner said soft reject or greylist */
+	RPL_RCPT_SUPPRESSED,  /* 550 5.7.1: on the suppression list (the source asked to refuse) */
+	RPL_STREAM_UNKNOWN,   /* 550 5.5.4: X-Postern-Stream names no declared stream */
+	RPL_BROADCAST_RCPTS,  /* 550 5.5.3: a broadcast message has exactly one recipient */
+	RPL_NOT_OURS,         /* 550 5.7.1: the inbound listener relays nothing */
+	RPL_NO_SUCH_ADDRESS,  /* 550 5.1.1: one of Postern's own forms, with a token that fails */
 	RPL_MAX
 };
 

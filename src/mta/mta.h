@@ -136,6 +136,7 @@ struct mta_msg {
 	const struct qmsg *msg; /* envelope and content spans, owned by the queue */
 	const size_t *rcpt;     /* indexes into msg->env.rcpts */
 	size_t nrcpt;
+	const char *mail_from;  /* the envelope sender to give (VERP), or NULL: msg's own */
 	struct mta_result *res; /* nrcpt results, filled by the MTA */
 	char tls_version[32];   /* "" without TLS */
 	char tls_cipher[64];

@@ -128,7 +128,7 @@ void smtp_xact_start(struct conn *c)
 	}
 	c->msg->dsn_relayed = c->caps.dsn;
 	c->state = C_MAIL;
-	smtp_cmd(c, "MAIL FROM:<%s>%s", e->sender, params);
+	smtp_cmd(c, "MAIL FROM:<%s>%s", c->msg->mail_from ? c->msg->mail_from : e->sender, params);
 	if (c->caps.pipelining) {
 		/* RFC 2920: the whole envelope and DATA in one go */
 		for (size_t i = 0; i < c->msg->nrcpt; i++)

@@ -103,6 +103,8 @@ static struct source *insert_mem(struct sources *reg, const struct store_source 
 	strlcpy_(s->dlp_rules, ss->dlp_rules, sizeof(s->dlp_rules));
 	strlcpy_(s->dlp_action, ss->dlp_action, sizeof(s->dlp_action));
 	strlcpy_(s->spam_action, ss->spam_action, sizeof(s->spam_action));
+	strlcpy_(s->stream, ss->stream, sizeof(s->stream));
+	s->reject_suppressed = ss->reject_suppressed;
 	s->created_at = ss->created_at;
 	s->updated_at = ss->updated_at;
 	set_networks(s, ss->networks, ss->nnetworks);
@@ -302,6 +304,8 @@ static void to_store(const struct source *s, struct store_source *ss, char *cons
 	strlcpy_(ss->dlp_rules, s->dlp_rules, sizeof(ss->dlp_rules));
 	strlcpy_(ss->dlp_action, s->dlp_action, sizeof(ss->dlp_action));
 	strlcpy_(ss->spam_action, s->spam_action, sizeof(ss->spam_action));
+	strlcpy_(ss->stream, s->stream, sizeof(ss->stream));
+	ss->reject_suppressed = s->reject_suppressed;
 	ss->networks = (char **)networks;
 	ss->nnetworks = n;
 }
@@ -802,6 +806,25 @@ int sources_set_scanning(struct sources *reg, struct source *s, const char *dlp_
 		memcpy(s->dlp_rules, old.dlp_rules, sizeof(s->dlp_rules));
 		memcpy(s->dlp_action, old.dlp_action, sizeof(s->dlp_action));
 		memcpy(s->spam_action, old.spam_action, sizeof(s->spam_action));
+	} else {
+		s->updated_at = (int64_t)time(NULL);
+	}
+	return r;
+}
+
+int sources_set_streams(struct sources *reg, struct source *s, const char *stream,
+                        bool reject_suppressed, char *err, size_t errlen)
+{
+	struct source old = *s;
+	char **nets = networks_text(s);
+
+	strlcpy_(s->stream, stream, sizeof(s->stream));
+	s->reject_suppressed = reject_suppressed;
+	int r = update(reg, s, nets, s->nnets, err, errlen);
+	free_strv(nets, s->nnets);
+	if (r != 0) {
+		memcpy(s->stream, old.stream, sizeof(s->stream));
+		s->reject_suppressed = old.reject_suppressed;
 	} else {
 		s->updated_at = (int64_t)time(NULL);
 	}

@@ -84,6 +84,8 @@ struct source {
 	char dlp_rules[STORE_EVENTS_MAX + 1]; /* "all", "" (none), or rule and set names */
 	char dlp_action[16];                  /* reject, quarantine, require-tls */
 	char spam_action[16];                 /* tag, quarantine */
+	char stream[STORE_STREAM_MAX + 1];    /* its mail's stream unless a message says; "" */
+	bool reject_suppressed;               /* refuse suppressed recipients (else drop them) */
 	struct source_rate rate[RATE_N];
 	int conns;                   /* sessions and API requests of the source open now */
 	uint64_t generation;         /* bumped on every credential change (auth cache key) */
@@ -171,6 +173,9 @@ void sources_cred_used(struct sources *reg, struct source *s, int64_t cred_id);
 /* sources_set_scanning - which DLP rules apply, and what a hit or Rspamd's "add header" does */
 int sources_set_scanning(struct sources *reg, struct source *s, const char *dlp_rules,
                          const char *dlp_action, const char *spam_action, char *err, size_t errlen);
+/* sources_set_streams - the default stream ("" transactional) and what a suppressed recipient gets */
+int sources_set_streams(struct sources *reg, struct source *s, const char *stream,
+                        bool reject_suppressed, char *err, size_t errlen);
 /* sources_set_webhook - url "" removes it; events: types, comma-separated, "" for all */
 int sources_set_webhook(struct sources *reg, struct source *s, const char *url, const char *secret,
                         const char *events, char *err, size_t errlen);

@@ -43,9 +43,11 @@
 #include "spool.h"
 #include "strutil.h"
 #include "submission_internal.h"
+#include "suppress.h"
 #include "xmalloc.h"
 
 static void on_refused(evutil_socket_t fd, short what, void *arg);
+static void clear_dropped(struct submission *s);
 
 /* a message that counted against the source's rates will not be sent after all */
 static void unreserve(struct submission *s)
@@ -149,6 +151,7 @@ void submission_free(struct submission *s)
 	free(s->event_extra);
 	buf_release(&s->signed_by);
 	envelope_release(&s->env);
+	clear_dropped(s);
 	source_unref(s->src);
 	free(s->hostname);
 	free(s);
@@ -167,6 +170,16 @@ void submission_set_limits(struct submission *s, const struct submission_limits 
 	s->lim = *lim;
 }
 
+static void clear_dropped(struct submission *s)
+{
+	for (size_t i = 0; i < s->ndropped; i++)
+		free(s->dropped[i].addr);
+	free(s->dropped);
+	s->dropped = NULL;
+	s->ndropped = 0;
+	s->last_dropped = false;
+}
+
 void submission_reset(struct submission *s)
 {
 	if (s->phase != PH_COMMIT && s->phase != PH_SIGN)
@@ -175,6 +188,22 @@ void submission_reset(struct submission *s)
 	s->have_sender = false;
 	free(s->event_extra);
 	s->event_extra = NULL;
+	clear_dropped(s);
+	/* the source's stream until the door or the message says otherwise */
+	strlcpy_(s->stream, s->src ? s->src->stream : "", sizeof(s->stream));
+	if (!suppress_stream_valid(s->env_->suppress, s->stream))
+		s->stream[0] = '\0'; /* a stream no longer declared: transactional */
+}
+
+bool submission_set_stream(struct submission *s, const char *stream)
+{
+	if (strcmp(stream, "transactional") == 0)
+		stream = "";
+	if (!suppress_stream_valid(s->env_->suppress, stream) ||
+	    (stream[0] && !suppress_broadcast(s->env_->suppress, stream)))
+		return false;
+	strlcpy_(s->stream, stream, sizeof(s->stream));
+	return true;
 }
 
 void submission_set_event_detail(struct submission *s, const char *members)
@@ -207,15 +236,36 @@ enum reply submission_add_rcpt(struct submission *s, const char *addr, const str
 		s->limit_hit = LIMIT_RCPTS;
 		return RPL_SOURCE_LIMIT;
 	}
-	if (s->env.nrcpts >= s->lim.max_rcpts)
+	if (s->env.nrcpts + s->ndropped >= s->lim.max_rcpts)
 		return RPL_TOO_MANY_RCPTS;
+	s->last_dropped = false;
+	struct store_suppression why;
+	if (suppress_check(s->env_->suppress, s->stream, addr, &why)) {
+		snprintf(s->reason, sizeof(s->reason), "%s is suppressed (%s, %s)", addr,
+		         why.reason, why.scope);
+		if (s->src && s->src->reject_suppressed) {
+			eventlog_reject(s->events, 0, s->src->name, s->env.sender, addr, "5.7.1",
+			                "suppressed", NULL);
+			return RPL_RCPT_SUPPRESSED;
+		}
+		s->dropped = xrealloc(s->dropped, (s->ndropped + 1) * sizeof(*s->dropped));
+		s->dropped[s->ndropped].addr = xstrdup(addr);
+		s->dropped[s->ndropped++].why = why;
+		s->last_dropped = true;
+		return RPL_RCPT_OK;
+	}
 	envelope_add_rcpt(&s->env, addr, p->notify, p->orcpt[0] ? p->orcpt : NULL);
 	return RPL_RCPT_OK;
 }
 
+bool submission_rcpt_dropped(const struct submission *s)
+{
+	return s->last_dropped;
+}
+
 size_t submission_nrcpts(const struct submission *s)
 {
-	return s->env.nrcpts;
+	return s->env.nrcpts + s->ndropped;
 }
 
 const char *submission_sender(const struct submission *s)
@@ -406,10 +456,12 @@ static void committed(int err, uint64_t id, void *arg)
 		s->reserved_at = 0; /* the place it held is now a message sent */
 		buf_init(&detail);
 		buf_printf(&detail,
-		           "{\"size\":%llu,\"rcpts\":%zu,\"client\":\"%s\",\"lane\":\"%s\"%s%s}",
+		           "{\"size\":%llu,\"rcpts\":%zu,\"client\":\"%s\",\"lane\":\"%s\","
+		           "\"stream\":\"%s\"%s%s}",
 		           (unsigned long long)s->size, s->env.nrcpts,
 		           s->env.client && !strpbrk(s->env.client, "\"\\") ? s->env.client : "",
 		           s->env.bulk || s->header_lane == 1 ? "bulk" : "urgent",
+		           s->stream[0] ? s->stream : "transactional", /* a token: no escaping */
 		           s->event_extra ? "," : "", s->event_extra ? s->event_extra : "");
 		eventlog_add(s->events, "accepted", id, s->env.source, s->env.sender, NULL, NULL,
 		             detail.data);
@@ -429,6 +481,9 @@ static void committed(int err, uint64_t id, void *arg)
 				eventlog_add(s->events, "queued", id, s->env.source, s->env.sender,
 				             s->env.rcpts[i].addr, NULL, NULL);
 		}
+		for (size_t i = 0; i < s->ndropped; i++)
+			suppressed_event(s->events, id, s->env.source, s->env.sender,
+			                 s->dropped[i].addr, &s->dropped[i].why, "submission");
 		queue_add(s->q, id, s->header_lane == 1 || (s->header_lane == -1 && s->env.bulk));
 	}
 	if (!s->cancelled)
@@ -474,6 +529,11 @@ static void commit(struct submission *s)
 		qrec_put(out, QREC_ATTR, "lane=bulk", 9);
 	else if (s->header_lane == 0)
 		qrec_put(out, QREC_ATTR, "lane=urgent", 11);
+	if (s->stream[0]) {
+		char a[16 + STORE_STREAM_MAX];
+		int n = snprintf(a, sizeof(a), "stream=%s", s->stream);
+		qrec_put(out, QREC_ATTR, a, (size_t)n);
+	}
 	/* converted to 7 bits: no next hop needs 8BITMIME any more */
 	mime7_get_stats(s->conv, &st);
 	if (s->env.body == BODY_8BITMIME && !st.out_8bit)
@@ -715,6 +775,8 @@ void submission_replay(struct submission *s, const struct qmsg *msg, const char 
 	if (e->envid)
 		strlcpy_(mp.envid, e->envid, sizeof(mp.envid));
 	submission_set_sender(s, e->sender ? e->sender : "", &mp);
+	if (e->stream && !submission_set_stream(s, e->stream))
+		s->stream[0] = '\0'; /* no longer declared: transactional, no unsubscribe headers */
 	for (size_t i = 0; i < e->nrcpts; i++) {
 		struct rcpt_params rp;
 		memset(&rp, 0, sizeof(rp));

@@ -49,6 +49,7 @@ struct submission_env {
 	struct signer *signer;
 	int64_t dkim_expire;
 	struct content_policy *content; /* the scanners and what they mean; NULL: no scanning */
+	struct suppress *suppress;      /* streams and the suppression list; NULL: none */
 };
 
 struct submission;
@@ -85,8 +86,22 @@ enum reply submission_check_limits(struct submission *s, uint64_t declared_size)
 int64_t submission_retry_after(const struct submission *s);
 /* submission_limit_hit - the key of the last limit reached ("per_hour"), or NULL */
 const char *submission_limit_hit(const struct submission *s);
-/* RPL_RCPT_OK, RPL_TOO_MANY_RCPTS, or RPL_SOURCE_LIMIT (the source's own, submission_reason) */
+/*
+ * submission_set_stream - the message's stream ("" transactional), chosen by
+ * the door before the recipients; the source's default until then. A
+ * header X-Postern-Stream may still change it. false if it is not declared.
+ */
+bool submission_set_stream(struct submission *s, const char *stream);
+/*
+ * RPL_RCPT_OK, RPL_TOO_MANY_RCPTS, RPL_SOURCE_LIMIT (the source's own,
+ * submission_reason), or RPL_RCPT_SUPPRESSED (on the suppression list for
+ * the stream, and the source refuses such recipients). A suppressed
+ * recipient of a source that drops them gets RPL_RCPT_OK but is not added:
+ * submission_rcpt_dropped() says so, and the message's events record it.
+ */
 enum reply submission_add_rcpt(struct submission *s, const char *addr, const struct rcpt_params *p);
+bool submission_rcpt_dropped(const struct submission *s);
+/* submission_nrcpts - recipients accepted, the dropped ones included */
 size_t submission_nrcpts(const struct submission *s);
 const char *submission_sender(const struct submission *s);
 /* submission_size - content octets received so far */

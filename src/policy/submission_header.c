@@ -5,7 +5,9 @@
  *
  * Fields Postern owns are never taken from the source (SECURITY.md): its
  * DKIM-Signature, Received, Return-Path and List-Unsubscribe* fields are
- * dropped. X-Postern-Lane is an instruction to the relay: read, then dropped.
+ * dropped. X-Postern-Lane and X-Postern-Stream are instructions to the
+ * relay: read, then dropped. A message of a broadcast stream gets its own
+ * List-Unsubscribe and List-Unsubscribe-Post (RFC 8058), signed with it.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -26,6 +28,7 @@
 #include "spool.h"
 #include "strutil.h"
 #include "submission_internal.h"
+#include "suppress.h"
 
 /* never taken from the source */
 /* Postern writes these (X-Spam-*: the anti-spam verdict, never the source's word) */
@@ -86,6 +89,23 @@ static void take_lane(struct submission *s, const char *v, size_t n)
 		s->header_lane = 1;
 	else if (strcmp(word, "urgent") == 0)
 		s->header_lane = 0;
+}
+
+/* X-Postern-Stream: NAME (the value after the name, colon included); false if not declared */
+static bool take_stream(struct submission *s, const char *v, size_t n)
+{
+	char word[STORE_STREAM_MAX + 2];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == ':' || v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n')
+			continue;
+		if (k + 1 >= sizeof(word))
+			return false;
+		word[k++] = ascii_lower(v[i]);
+	}
+	word[k] = '\0';
+	return k > 0 && submission_set_stream(s, word);
 }
 
 /*
@@ -197,6 +217,7 @@ void sub_finish_header(struct submission *s, size_t end)
 {
 	struct hdr_index ix;
 	struct buf h;
+	bool bad_stream = false;
 
 	s->phase = PH_BODY;
 	if (hdr_index_build(&ix, s->hdr.data, end) < 0) {
@@ -218,9 +239,37 @@ void sub_finish_header(struct submission *s, size_t end)
 			take_lane(s, s->hdr.data + f->off + f->name_len, f->len - f->name_len);
 			continue;
 		}
+		if (hdr_name_is(&ix, f, "X-Postern-Stream")) {
+			if (!take_stream(s, s->hdr.data + f->off + f->name_len,
+			                 f->len - f->name_len))
+				bad_stream = true;
+			continue;
+		}
 		if (is_owned(&ix, f) && !(s->replay && hdr_name_is(&ix, f, "Received")))
 			continue;
 		append_field(&h, s->hdr.data + f->off, f->len, f->name_len);
+	}
+	if (bad_stream) {
+		hdr_index_release(&ix);
+		buf_release(&h);
+		sub_refuse(s, RPL_STREAM_UNKNOWN, NULL);
+		return;
+	}
+	/* one recipient, so that the link in the signed header is that recipient's */
+	if (suppress_broadcast(s->env_->suppress, s->stream) && s->env.nrcpts > 1) {
+		hdr_index_release(&ix);
+		buf_release(&h);
+		sub_refuse(s, RPL_BROADCAST_RCPTS, NULL);
+		return;
+	}
+	if (suppress_broadcast(s->env_->suppress, s->stream) && s->env.nrcpts == 1 &&
+	    suppress_headers(s->env_->suppress, s->env.id, s->env.rcpts[0].addr, s->stream,
+	                     s->src ? s->src->name : "", &h) < 0) {
+		hdr_index_release(&ix);
+		buf_release(&h);
+		sub_refuse(s, RPL_BROADCAST_RCPTS,
+		           "the recipient cannot be put in an unsubscribe link");
+		return;
 	}
 	if (hdr_find(&ix, "Date") == NULL) {
 		char date[64];

@@ -16,9 +16,16 @@
 #include "content.h"
 #include "mime7.h"
 #include "signer.h"
+#include "store.h"
 #include "submission.h"
 
 struct event;
+
+/* a recipient left out because it is suppressed: for its event once the message is durable */
+struct sub_dropped {
+	char *addr;
+	struct store_suppression why;
+};
 
 enum phase { PH_IDLE, PH_HEADER, PH_BODY, PH_SCAN, PH_SIGN, PH_COMMIT };
 
@@ -48,8 +55,12 @@ struct submission {
 	char reason[400];    /* more words for fail, or "" */
 	int header_lane;     /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
 	char *event_extra;   /* owned: JSON members added to the accepted event */
-	bool replay;         /* a stored message submitted again: its Received kept */
-	bool rescan;         /* ... and scanned again (held because a scanner was down) */
+	char stream[STORE_STREAM_MAX + 1]; /* "" transactional, or a broadcast stream */
+	struct sub_dropped *dropped;       /* owned: suppressed recipients left out */
+	size_t ndropped;
+	bool last_dropped; /* the last submission_add_rcpt dropped its recipient */
+	bool replay;       /* a stored message submitted again: its Received kept */
+	bool rescan;       /* ... and scanned again (held because a scanner was down) */
 
 	/* from the end of the header section on */
 	struct mime7 *conv;  /* the 7-bit converter: what it emits is what is sent */

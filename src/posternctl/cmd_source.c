@@ -341,6 +341,8 @@ int cmd_source(const struct ctl *c, int argc, char **argv)
 		return cmd_webhook(c, argc, argv);
 	if (strcmp(verb, "scan") == 0)
 		return cmd_scan(c, argc, argv);
+	if (strcmp(verb, "stream") == 0)
+		return cmd_stream(c, argc - 1, argv + 1);
 	if (strcmp(verb, "credential") == 0 || strcmp(verb, "cred") == 0)
 		return cmd_credential(c, argc - 1, argv + 1);
 	if (strcmp(verb, "show") == 0 || strcmp(verb, "resume") == 0 ||

@@ -49,6 +49,10 @@ void print_limits(json_t *source);
 /* cmd_quarantine.c: quarantine ..., source scan ... */
 int cmd_quarantine(const struct ctl *c, int argc, char **argv);
 int cmd_scan(const struct ctl *c, int argc, char **argv);
+/* cmd_suppression.c: suppression ..., unsubscribe ..., source stream ... */
+int cmd_suppression(const struct ctl *c, int argc, char **argv);
+int cmd_unsubscribe(const struct ctl *c, int argc, char **argv);
+int cmd_stream(const struct ctl *c, int argc, char **argv);
 /* cmd_log.c: log search, stats, audit */
 int cmd_log(const struct ctl *c, int argc, char **argv);
 int cmd_stats(const struct ctl *c, int argc, char **argv);

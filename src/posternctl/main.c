@@ -45,6 +45,8 @@ static void usage(void)
 	                "  source scan NAME [--dlp all|none|RULE,SET,...] [--dlp-action "
 	                "reject|quarantine|require-tls]\n"
 	                "                [--spam-action tag|quarantine]\n"
+	                "  source stream NAME [--default STREAM|transactional] "
+	                "[--on-suppressed drop|reject]\n"
 	                "  source limits NAME [--per-minute N] [--per-hour N] [--per-day N]\n"
 	                "                [--max-recipients N] [--max-size SIZE] "
 	                "[--max-connections N]\n"
@@ -77,6 +79,13 @@ static void usage(void)
 	                "  stats [--source S] [--since T] [--until T]\n"
 	                "  audit [--limit N]        administrative changes: who, what, when\n"
 	                "  quarantine list | show ID | release ID | delete ID\n"
+	                "  suppression add ADDRESS [--scope STREAM|domain] [--reason R] "
+	                "[--detail TEXT]\n"
+	                "  suppression remove ADDRESS [--scope S]\n"
+	                "  suppression list [--address A] [--scope S] [--reason R] [--limit N]\n"
+	                "  suppression import FILE.csv | export   (CSV: address,scope,reason,"
+	                "created_at,source,detail)\n"
+	                "  unsubscribe rotate-secret  a new secret for unsubscribe links\n"
 	                "  status\n"
 	                "\n"
 	                "  -c FILE     the relay's configuration (default " DEFAULT_CONFIG "),\n"
@@ -142,6 +151,10 @@ int main(int argc, char **argv)
 		r = cmd_audit(&c, nargs - 1, args + 1);
 	else if (strcmp(args[0], "quarantine") == 0)
 		r = cmd_quarantine(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "suppression") == 0)
+		r = cmd_suppression(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "unsubscribe") == 0)
+		r = cmd_unsubscribe(&c, nargs - 1, args + 1);
 	else {
 		fprintf(stderr, "posternctl: unknown noun '%s'\n", args[0]);
 		r = CTL_USAGE;

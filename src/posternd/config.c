@@ -52,7 +52,7 @@ struct ckey {
 };
 
 /* the sections whose keys are domains or names of the administrator's */
-enum mkind { MAP_ROUTES, MAP_TLS, MAP_CONCURRENCY, MAP_POOLS, MAP_DLP, MAP_DLP_SETS };
+enum mkind { MAP_ROUTES, MAP_TLS, MAP_CONCURRENCY, MAP_POOLS, MAP_DLP, MAP_DLP_SETS, MAP_STREAMS };
 static const struct {
 	const char *section;
 	enum mkind kind;
@@ -64,6 +64,7 @@ static const struct {
         {"pools", MAP_POOLS, offsetof(struct config, pools)},
         {"dlp", MAP_DLP, offsetof(struct config, dlp)},
         {"dlp_sets", MAP_DLP_SETS, offsetof(struct config, dlp_sets)},
+        {"streams", MAP_STREAMS, offsetof(struct config, streams)},
 };
 #define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
@@ -267,6 +268,30 @@ static const struct ckey keys[] = {
          "events waiting for webhooks at once; beyond, the oldest are dropped (counted)"},
         {"webhooks", "allow_private", CT_BOOL, OFF(webhook_allow_private), "no", 0, 0,
          "allow webhook URLs on loopback and private addresses"},
+
+        {"unsubscribe", "base_url", CT_STR, OFF(unsub_base_url), "", 0, 200,
+         "where one-click links point (https://HOST[:PORT], serving /u/); default: "
+         "https://HOSTNAME"},
+        {"unsubscribe", "mailto_domain", CT_STR, OFF(unsub_mailto_domain), "", 0, 253,
+         "the domain of the unsubscribe+TOKEN@ address; default: HOSTNAME"},
+        {"unsubscribe", "token_lifetime", CT_DURATION, OFF(unsub_token_lifetime_ms), "365d",
+         86400000, U64MAX, "how long an unsubscribe link keeps working"},
+        {"inbound", "listen", CT_ADDRS, OFF(inbound_listen), "", 0, 0,
+         "SMTP for Postern's own addresses only (unsubscribe+, bounces+, complaints): "
+         "ADDRESS:PORT list (port 25 in production), empty for none"},
+        {"inbound", "bounce_domain", CT_STR, OFF(bounce_domain), "", 0, 253,
+         "envelope senders become bounces+TOKEN@THIS (VERP); its MX must reach the "
+         "inbound listener; empty: senders kept"},
+        {"inbound", "complaints", CT_STR, OFF(complaints), "", 0, 254,
+         "the address feedback loops send ARF complaint reports to; empty for none"},
+        {"inbound", "max_message_size", CT_SIZE, OFF(inbound_max_size), "10M", 1024,
+         64 * 1024 * 1024, "largest report accepted"},
+        {"inbound", "timeout", CT_DURATION, OFF(inbound_timeout_ms), "2m", 1000, U64MAX,
+         "time allowed for each command and for the whole of DATA"},
+        {"inbound", "max_connections", CT_UINT, OFF(inbound_max_connections), "100", 1, 100000,
+         "sessions at once"},
+        {"unsubscribe", "secret_grace", CT_DURATION, OFF(unsub_secret_grace_ms), "30d", 0, U64MAX,
+         "how long the secret before a rotation still verifies links"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -550,7 +575,21 @@ static int map_value(struct parse_ctx *p, const enum mkind *kind, struct config_
 			return -1;
 		}
 	}
-	if (*kind == MAP_DLP || *kind == MAP_DLP_SETS) {
+	if (*kind == MAP_STREAMS) {
+		if (!pool_name_valid(name) || strlen(name) > 32 ||
+		    strcmp(name, "transactional") == 0 || strcmp(name, "domain") == 0) {
+			snprintf(msg, msglen,
+			         "a stream name is up to 32 lower-case letters, digits, '-' and "
+			         "'_', not transactional or domain");
+			return -1;
+		}
+		if (strcmp(value, "stream") != 0 && strcmp(value, "domain") != 0) {
+			snprintf(msg, msglen,
+			         "the scope of its unsubscribes: stream (this stream only) or "
+			         "domain (every stream)");
+			return -1;
+		}
+	} else if (*kind == MAP_DLP || *kind == MAP_DLP_SETS) {
 		struct config_dlp_rule r;
 		if (!pool_name_valid(name)) {
 			snprintf(msg, msglen,
@@ -697,6 +736,14 @@ static void derive(struct config *c)
 		free(c->capture_dir);
 		c->capture_dir = under(c->state_dir, "capture");
 	}
+	if (c->unsub_base_url[0] == '\0') {
+		free(c->unsub_base_url);
+		c->unsub_base_url = xasprintf("https://%s", c->hostname);
+	}
+	if (c->unsub_mailto_domain[0] == '\0') {
+		free(c->unsub_mailto_domain);
+		c->unsub_mailto_domain = xstrdup(c->hostname);
+	}
 }
 
 /* what no single key can say wrong: keys that need each other */
@@ -766,6 +813,31 @@ static int cross_check(const struct config *c, const char *path, char *err, size
 	}
 	if (c->rspamd[0] && addrport_parse(c->rspamd, &ss, &sl) < 0) {
 		snprintf(err, errlen, "%s: [scan] rspamd: %s is not ADDRESS:PORT", path, c->rspamd);
+		return -1;
+	}
+	if (c->bounce_domain[0] &&
+	    !addr_is_domain(c->bounce_domain, strlen(c->bounce_domain), false)) {
+		snprintf(err, errlen, "%s: [inbound] bounce_domain: not a domain name", path);
+		return -1;
+	}
+	struct mailaddr ma;
+	enum reply why;
+	if (c->complaints[0] &&
+	    addr_parse_mailbox(c->complaints, strlen(c->complaints), false, &ma, &why) < 0) {
+		snprintf(err, errlen, "%s: [inbound] complaints: not an address (local@domain)",
+		         path);
+		return -1;
+	}
+	const char *u = c->unsub_base_url;
+	size_t ul = strlen(u);
+	if (u[0] && ((strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) ||
+	             u[ul - 1] == '/' ||
+	             strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	                       "-._~:/[]%") != ul)) {
+		snprintf(err, errlen,
+		         "%s: [unsubscribe] base_url: must be https://HOST[:PORT][/PATH] without "
+		         "a final '/', query or fragment",
+		         path);
 		return -1;
 	}
 	/* a set names rules that exist */

@@ -124,8 +124,19 @@ struct config {
 	uint64_t scan_threads, mime_max_depth, mime_max_parts, mime_max_decoded;
 	uint64_t quarantine_retention_ms, scan_max_memory;
 
-	/* the free-form sections, in file order */
-	struct config_map routes, tls_map, concurrency_map, pools, dlp, dlp_sets;
+	/* [unsubscribe] */
+	char *unsub_base_url;      /* "https://host[:port]" the one-click links point at */
+	char *unsub_mailto_domain; /* the domain of unsubscribe+TOKEN@ */
+	uint64_t unsub_token_lifetime_ms, unsub_secret_grace_ms;
+
+	/* [inbound]: the listener for unsubscribe mail, bounces and complaints */
+	struct config_list inbound_listen;
+	char *bounce_domain; /* VERP: bounces+TOKEN@BOUNCE_DOMAIN; "" for none */
+	char *complaints;    /* the feedback-loop address ARF reports come to; "" for none */
+	uint64_t inbound_max_size, inbound_timeout_ms, inbound_max_connections;
+
+	/* the free-form sections, in file order ([streams]: NAME = stream | domain) */
+	struct config_map routes, tls_map, concurrency_map, pools, dlp, dlp_sets, streams;
 };
 
 /* one [dlp] rule: "card", "iban", "ssn", "regex:PATTERN", "keywords:A,B", then " min=N" */

@@ -51,6 +51,10 @@
 #include "store.h"
 #include "strutil.h"
 #include "submission.h"
+#include "suppress.h"
+#include "report.h"
+#include "feedback.h"
+#include "inbound.h"
 #include "tls.h"
 #include "webhooks.h"
 #include "xmalloc.h"
@@ -77,6 +81,9 @@ struct daemon {
 	struct signer *signer;
 	struct scanner *scanner;        /* clamd, Rspamd, MIME and DLP */
 	struct content_policy *content; /* what their findings mean */
+	struct suppress *suppress;      /* streams, the suppression list, unsubscribe links */
+	struct feedback *feedback;      /* what mail to Postern's own addresses means */
+	struct inbound *inbound;        /* the listener for that mail */
 	uint64_t quarantine_checked_ms; /* the last look for expired quarantined messages */
 	struct submission_env subenv;
 	struct buf spf;             /* the SPF record the sending addresses need */
@@ -181,6 +188,74 @@ static enum queue_gate source_gate(const char *source, void *arg)
 	if (s == NULL || !s->suspended)
 		return QGATE_OPEN;
 	return s->drop_queued ? QGATE_DROP : QGATE_HOLD;
+}
+
+/* the suppression list reaching queued mail */
+static bool queue_suppressed(const char *stream, const char *rcpt, struct buf *detail, void *arg)
+{
+	struct daemon *dm = arg;
+	struct store_suppression why;
+
+	if (!suppress_check(dm->suppress, stream, rcpt, &why))
+		return false;
+	suppress_event_detail(&why, "delivery", detail);
+	return true;
+}
+
+/* a remote server said the mailbox is gone: no more mail to it, in any stream */
+static void queue_bounced(const char *source, const char *stream, const char *rcpt, const char *dsn,
+                          const char *reply, void *arg)
+{
+	struct daemon *dm = arg;
+	struct store_suppression e;
+	char err[256];
+
+	if (report_bounce_class(dsn) != REPORT_BOUNCE_HARD)
+		return;
+	memset(&e, 0, sizeof(e));
+	strlcpy_(e.address, rcpt, sizeof(e.address));
+	strlcpy_(e.scope, "domain", sizeof(e.scope));
+	strlcpy_(e.reason, "hard-bounce", sizeof(e.reason));
+	strlcpy_(e.origin, "delivery", sizeof(e.origin));
+	strlcpy_(e.source, source ? source : "", sizeof(e.source));
+	snprintf(e.detail, sizeof(e.detail), "%s %s", dsn, reply ? reply : "");
+	if (suppress_add(dm->suppress, &e, err, sizeof(err)) < 0)
+		log_err("suppression not added address=%s error=\"%s\"", rcpt, err);
+}
+
+/* VERP: the envelope sender a message leaves with */
+static bool queue_verp(uint64_t id, const char *sender, struct buf *out, void *arg)
+{
+	return suppress_verp(((struct daemon *)arg)->suppress, id, out);
+}
+
+static enum reply inbound_rcpt(const char *addr, void *arg)
+{
+	return feedback_rcpt(((struct daemon *)arg)->feedback, addr);
+}
+
+static void inbound_message(const char *sender, char *const *rcpts, size_t n, const char *msg,
+                            size_t len, const char *client, void *arg)
+{
+	feedback_message(((struct daemon *)arg)->feedback, sender, rcpts, n, msg, len, client);
+}
+
+/* suppress_settings - the [streams] and [unsubscribe] of c, borrowed from it */
+static void suppress_settings(const struct config *c, struct suppress_config *sc,
+                              const char **names, const char **scopes)
+{
+	for (size_t i = 0; i < c->streams.n; i++) {
+		names[i] = c->streams.v[i].key;
+		scopes[i] = c->streams.v[i].value;
+	}
+	sc->streams = names;
+	sc->scopes = scopes;
+	sc->nstreams = c->streams.n;
+	sc->base_url = c->unsub_base_url;
+	sc->mailto_domain = c->unsub_mailto_domain;
+	sc->bounce_domain = c->bounce_domain;
+	sc->token_lifetime = (int64_t)(c->unsub_token_lifetime_ms / 1000);
+	sc->secret_grace = (int64_t)(c->unsub_secret_grace_ms / 1000);
 }
 
 /* every event: counted for /metrics (and offered to the source's webhooks) */
@@ -345,6 +420,17 @@ static void apply(struct daemon *dm, const struct config *c)
 	smtpd_set_hostname(dm->smtpd, c->hostname);
 	auth_set_limits(dm->auth, &al);
 	dm->subenv.dkim_expire = (int64_t)(c->dkim_expire_ms / 1000);
+	if (dm->suppress) {
+		struct suppress_config sc;
+		const char **names = xcalloc(c->streams.n + 1, sizeof(char *));
+		const char **scopes = xcalloc(c->streams.n + 1, sizeof(char *));
+		suppress_settings(c, &sc, names, scopes);
+		suppress_configure(dm->suppress, &sc);
+		if (dm->feedback)
+			feedback_set_complaints(dm->feedback, c->complaints);
+		free(names);
+		free(scopes);
+	}
 	domains_set_grace(dm->domains, (int64_t)(c->dkim_retire_grace_ms / 1000));
 	dm->expect.spf = dm->spf.data;
 	dm->expect.dmarc_rua = c->dmarc_rua;
@@ -473,8 +559,9 @@ struct bound {
 	int fd;
 	const char *addr;
 	bool implicit_tls;
-	int door; /* -1: SMTP; else an enum api_door_kind */
+	int door; /* -1: SMTP submission; DOOR_INBOUND; else an enum api_door_kind */
 };
+#define DOOR_INBOUND (-2)
 
 /* the admin token: the file's first line, at least 32 characters */
 static char *read_token(const char *path)
@@ -553,6 +640,29 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		fatal("delivery: %s", err);
 	dm->queue = queue_new(dm->base, dm->spool, dm->mta, dm->events, &ds.queue);
 	queue_set_gate(dm->queue, source_gate, dm);
+	{
+		struct suppress_config sc;
+		const char **names = xcalloc(c->streams.n + 1, sizeof(char *));
+		const char **scopes = xcalloc(c->streams.n + 1, sizeof(char *));
+		char *kp = xasprintf("%s/unsubscribe.key", c->state_dir);
+		suppress_settings(c, &sc, names, scopes);
+		dm->suppress = suppress_new(dm->store, dm->events, kp, &sc, err, sizeof(err));
+		free(kp);
+		free(names);
+		free(scopes);
+		if (dm->suppress == NULL)
+			fatal("unsubscribe: %s", err);
+	}
+	queue_set_suppress(dm->queue, queue_suppressed, queue_bounced, queue_verp, dm);
+	dm->feedback = feedback_new(dm->suppress, dm->store, dm->events, c->complaints);
+	struct inbound_handler ih = {inbound_rcpt, inbound_message, dm};
+	struct inbound_limits il = {c->inbound_max_size, c->inbound_timeout_ms,
+	                            (size_t)c->inbound_max_connections, 10};
+	dm->inbound = inbound_new(dm->base, c->hostname, &ih, &il);
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].door == DOOR_INBOUND &&
+		    inbound_listen(dm->inbound, b[i].fd, b[i].addr, err, sizeof(err)) < 0)
+			fatal("%s", err);
 	delivery_settings_release(&ds);
 	buf_init(&dm->spf);
 	mta_spf_record(dm->mta, &dm->spf);
@@ -569,15 +679,15 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	dm->content = content_policy_new(dm->scanner);
 	if (scanning_apply(dm->scanner, dm->content, c, err, sizeof(err)) < 0)
 		fatal("%s: %s", c->path, err);
-	dm->subenv = (struct submission_env){dm->spool,  dm->queue, dm->events, dm->domains,
-	                                     dm->signer, 0,         dm->content};
+	dm->subenv = (struct submission_env){dm->spool,  dm->queue, dm->events,  dm->domains,
+	                                     dm->signer, 0,         dm->content, dm->suppress};
 	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue, dm->events, &dm->subenv};
 	dm->smtpd = smtpd_new(dm->base, c->hostname, &deps);
 	smtpd_set_tls(dm->smtpd, tls);
 	apply(dm, c);
 	for (size_t i = 0; i < nb; i++)
-		if (b[i].door < 0 && smtpd_listen(dm->smtpd, b[i].fd, b[i].addr, b[i].implicit_tls,
-		                                  err, sizeof(err)) < 0)
+		if (b[i].door == -1 && smtpd_listen(dm->smtpd, b[i].fd, b[i].addr,
+		                                    b[i].implicit_tls, err, sizeof(err)) < 0)
 			fatal("%s", err);
 	struct api_deps ad = {
 	        .reg = dm->reg,
@@ -595,6 +705,7 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	        .events = dm->events,
 	        .subenv = &dm->subenv,
 	        .hostname = c->hostname,
+	        .suppress = dm->suppress,
 	};
 	dm->api = api_new(dm->base, &ad);
 	api_set_tls(dm->api, tls);
@@ -604,7 +715,7 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		fatal("%s", err);
 	for (size_t i = 0; i < nb; i++) {
 		if (b[i].door < 0)
-			continue;
+			continue; /* SMTP submission and inbound */
 		if (api_listen_tcp(dm->api, (enum api_door_kind)b[i].door, b[i].fd,
 		                   b[i].implicit_tls, b[i].addr, err, sizeof(err)) < 0)
 			fatal("%s", err);
@@ -643,6 +754,7 @@ static void stop_services(struct daemon *dm)
 	dm->webhooks = NULL;
 	webhooks_free(w);
 	resolver_free(dm->hook_dns);
+	inbound_free(dm->inbound);
 	smtpd_free(dm->smtpd);
 	/* signatures in flight end first: their messages are dropped (never answered) */
 	signer_free(dm->signer);
@@ -657,6 +769,8 @@ static void stop_services(struct daemon *dm)
 	mta_free(dm->mta);
 	spool_stop(dm->spool);
 	queue_free(dm->queue);
+	feedback_free(dm->feedback);
+	suppress_free(dm->suppress); /* the queue asked it last */
 	spool_free(dm->spool);
 	eventlog_close(dm->events);
 	metrics_reset();
@@ -743,7 +857,7 @@ int main(int argc, char **argv)
 	prepare_dir(dm.cfg->spool_dir, drop);
 	prepare_dir(dm.cfg->capture_dir, drop);
 	prepare_dir(dm.cfg->dkim_key_dir, drop);
-	struct bound b[5 * CONFIG_LIST_MAX];
+	struct bound b[6 * CONFIG_LIST_MAX];
 	size_t nb = 0;
 	const struct {
 		const struct config_list *l;
@@ -755,6 +869,7 @@ int main(int argc, char **argv)
 	        {&dm.cfg->api_listen, false, API_DOOR_SEND},
 	        {&dm.cfg->api_listen_tls, true, API_DOOR_SEND},
 	        {&dm.cfg->admin_listen, dm.cfg->admin_tls, API_DOOR_ADMIN},
+	        {&dm.cfg->inbound_listen, false, DOOR_INBOUND},
 	};
 	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
 		for (size_t i = 0; i < lists[k].l->n; i++) {

@@ -151,6 +151,10 @@ static void record(struct qjob *j, size_t k, const struct mta_msg *mm)
 	if (r->outcome == MTA_SENT)
 		metrics_observe("postern_delivery_seconds", NULL, NULL,
 		                (double)(now_ms() - m->file.msg.env.arrival_ms) / 1000.0);
+	if (r->outcome == MTA_PERM && m->q->supp_bounced)
+		m->q->supp_bounced(m->file.msg.env.source, m->file.msg.env.stream,
+		                   m->file.msg.env.rcpts[idx].addr, r->dsn, r->text,
+		                   m->q->supp_arg);
 	queue_event(m->q,
 	            r->outcome == MTA_SENT   ? "delivered"
 	            : r->outcome == MTA_PERM ? "bounced"

@@ -69,6 +69,7 @@ static void free_active(const char *key, void *value, void *arg)
 	}
 	spool_file_release(&m->file);
 	qstate_release(&m->st);
+	free(m->mail_from);
 	free(m);
 }
 
@@ -195,6 +196,7 @@ static struct qjob *job_for(struct qactive *m, const struct mta_dest *info)
 	j->d = qdest_get(m->q, info);
 	j->urgent = !m->file.msg.env.bulk;
 	j->mm.msg = &m->file.msg;
+	j->mm.mail_from = m->mail_from;
 	j->msg_next = m->jobs;
 	m->jobs = j;
 	m->jobs_out++;
@@ -262,6 +264,14 @@ static void activate(struct queue *q, uint64_t id)
 		qactive_finish(m);
 		return;
 	}
+	/* VERP: a late bounce to this envelope sender names the message */
+	if (q->verp && env->sender && env->sender[0]) {
+		struct buf vb;
+		buf_init(&vb);
+		if (q->verp(id, env->sender, &vb, q->supp_arg))
+			m->mail_from = xstrndup(vb.data, vb.len);
+		buf_release(&vb);
+	}
 	/*
 	 * Two passes: find each pending recipient's job, then size each job's
 	 * arrays for exactly its recipients (not nrcpts per destination).
@@ -271,6 +281,20 @@ static void activate(struct queue *q, uint64_t id)
 		struct mta_dest info;
 		if (m->st.rcpts[i].status != RCPT_PENDING)
 			continue;
+		/* unsubscribed, bounced or complained since it was queued: not sent */
+		if (q->supp_check) {
+			struct buf d;
+			buf_init(&d);
+			if (q->supp_check(env->stream, env->rcpts[i].addr, &d, q->supp_arg)) {
+				m->st.rcpts[i].status = RCPT_SUPPRESSED;
+				log_info("msg=%s queue suppressed rcpt=%s", hex,
+				         env->rcpts[i].addr);
+				queue_event(q, "suppressed", m, env->rcpts[i].addr, NULL, d.data);
+				buf_release(&d);
+				continue;
+			}
+			buf_release(&d);
+		}
 		mta_destination(q->mta, rcpt_domain(env->rcpts[i].addr), env->pool ? env->pool : "",
 		                &info);
 		if (env->require_tls)
@@ -536,6 +560,15 @@ void queue_set_gate(struct queue *q, queue_gate_fn fn, void *arg)
 {
 	q->gate = fn;
 	q->gate_arg = arg;
+}
+
+void queue_set_suppress(struct queue *q, queue_suppress_fn check, queue_bounce_fn bounced,
+                        queue_verp_fn verp, void *arg)
+{
+	q->supp_check = check;
+	q->supp_bounced = bounced;
+	q->verp = verp;
+	q->supp_arg = arg;
 }
 
 enum queue_gate queue_gate_of(struct queue *q, const char *source)

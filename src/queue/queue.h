@@ -143,4 +143,29 @@ void queue_set_gate(struct queue *q, queue_gate_fn fn, void *arg);
  */
 void queue_source_changed(struct queue *q, const char *source);
 
+/*
+ * The suppression list reaches queued mail too: before a recipient is
+ * tried, the queue asks. A suppressed one is done (never sent, no DSN) with
+ * a "suppressed" event whose JSON detail the callback writes into detail.
+ * stream is NULL for transactional mail.
+ */
+struct buf;
+typedef bool (*queue_suppress_fn)(const char *stream, const char *rcpt, struct buf *detail,
+                                  void *arg);
+/*
+ * A recipient the remote server refused for good (5.x.y): the callback
+ * decides whether the failure says the mailbox is gone (bounce_class) and
+ * suppresses it.
+ */
+typedef void (*queue_bounce_fn)(const char *source, const char *stream, const char *rcpt,
+                                const char *dsn, const char *reply, void *arg);
+/*
+ * VERP: the envelope sender a message leaves with (bounces+TOKEN@DOMAIN, so
+ * that a late bounce names the message), or false to keep its own. Not asked
+ * for the null sender.
+ */
+typedef bool (*queue_verp_fn)(uint64_t id, const char *sender, struct buf *out, void *arg);
+void queue_set_suppress(struct queue *q, queue_suppress_fn check, queue_bounce_fn bounced,
+                        queue_verp_fn verp, void *arg);
+
 #endif

@@ -41,6 +41,7 @@ struct qactive {
 	struct qjob *jobs; /* its jobs not yet finished */
 	int jobs_out;
 	enum qaction action; /* requested while it was being delivered */
+	char *mail_from;     /* owned: its VERP envelope sender, or NULL */
 	bool finishing;      /* final; its DSN is being stored: nothing more to do to it */
 };
 
@@ -96,6 +97,10 @@ struct queue {
 	struct qdest *starved_head, *starved_tail; /* waiting for a connection slot */
 	queue_gate_fn gate;
 	void *gate_arg;
+	queue_suppress_fn supp_check;
+	queue_bounce_fn supp_bounced;
+	queue_verp_fn verp;
+	void *supp_arg;
 	struct qsweep *sweeps; /* suspensions being applied to waiting messages (qadmin.c) */
 };
 

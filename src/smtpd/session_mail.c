@@ -119,6 +119,10 @@ void cmd_rcpt(struct session *s, const char *arg)
 		return;
 	}
 	enum reply r = submission_add_rcpt(s->sub, a.addr, &rp);
+	if (r == RPL_RCPT_SUPPRESSED) {
+		session_reply(s, r, "Recipient suppressed: %s", submission_reason(s->sub));
+		return;
+	}
 	if (r == RPL_SOURCE_LIMIT) {
 		session_reply(s, r, "%s", submission_reason(s->sub));
 		return;

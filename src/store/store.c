@@ -237,3 +237,28 @@ int store_idem_prune(struct store *st, int64_t before, char *err, size_t errlen)
 {
 	return st->be->idem_prune(st->impl, before, err, errlen);
 }
+
+int store_suppression_put(struct store *st, const struct store_suppression *e, bool replace,
+                          char *err, size_t errlen)
+{
+	return st->be->supp_put(st->impl, e, replace, err, errlen);
+}
+
+int store_suppression_delete(struct store *st, const char *address, const char *scope, size_t *n,
+                             char *err, size_t errlen)
+{
+	return st->be->supp_delete(st->impl, address, scope, n, err, errlen);
+}
+
+int store_suppression_find(struct store *st, const char *address, const char *domain_key,
+                           const char *stream, struct store_suppression *out, char *err,
+                           size_t errlen)
+{
+	return st->be->supp_find(st->impl, address, domain_key, stream, out, err, errlen);
+}
+
+int store_suppressions_each(struct store *st, const struct store_supp_query *q, store_supp_fn fn,
+                            void *arg, char *err, size_t errlen)
+{
+	return st->be->supp_each(st->impl, q, fn, arg, err, errlen);
+}

@@ -28,6 +28,8 @@
 #define STORE_URL_MAX      1024
 #define STORE_SECRET_MAX   64
 #define STORE_EVENTS_MAX   256
+#define STORE_STREAM_MAX   32
+#define STORE_ADDR_MAX     254
 
 enum source_auth { SOURCE_AUTH_PASSWORD, SOURCE_AUTH_IP };
 
@@ -55,8 +57,11 @@ struct store_source {
 	char dlp_rules[STORE_EVENTS_MAX + 1]; /* DLP rules and sets that apply: "all", "", a list */
 	char dlp_action[16];                  /* reject, quarantine, require-tls */
 	char spam_action[16];                 /* tag, quarantine (Rspamd's add header) */
-	int64_t created_at, updated_at;       /* seconds since the epoch */
-	char **networks;                      /* owned: CIDR texts */
+	char stream[STORE_STREAM_MAX +
+	            1];         /* its mail's stream unless a message says; "" transactional */
+	bool reject_suppressed; /* refuse a suppressed recipient instead of dropping it */
+	int64_t created_at, updated_at; /* seconds since the epoch */
+	char **networks;                /* owned: CIDR texts */
 	size_t nnetworks;
 };
 
@@ -259,6 +264,50 @@ int store_counters_each(struct store *st, store_counter_fn fn, void *arg, char *
 int store_audit_each(struct store *st, int64_t before_id, size_t limit, store_audit_fn fn,
                      void *arg, char *err, size_t errlen);
 
+/*
+ * The suppression list: addresses Postern no longer delivers to. address is
+ * lower case, "local@domain", or "@domain" for every address of a domain;
+ * scope is a stream's name, or "domain" for every stream.
+ */
+struct store_suppression {
+	char address[STORE_ADDR_MAX + 1];
+	char scope[STORE_STREAM_MAX + 1];
+	char reason[16]; /* unsubscribe, hard-bounce, complaint, manual */
+	int64_t created_at;
+	char origin[64]; /* what added it: one-click, mailto, dsn, arf, delivery, ... */
+	char source[SOURCE_NAME_MAX + 1]; /* the source whose mail led to it, or "" */
+	char detail[256];                 /* a remote server's reason, or "" */
+};
+
+/* what to list: each "" or 0 matches anything; paging by (address, scope) after the last */
+struct store_supp_query {
+	const char *address, *scope, *reason;
+	const char *after_address, *after_scope;
+	size_t limit; /* 0: all */
+};
+
+typedef void (*store_supp_fn)(const struct store_suppression *e, void *arg);
+
+/* store_suppression_put - add e; with replace, an entry of the same (address, scope) is
+ * replaced, else STORE_EXISTS keeps it (the first reason stands) */
+int store_suppression_put(struct store *st, const struct store_suppression *e, bool replace,
+                          char *err, size_t errlen);
+/* store_suppression_delete - the entry of scope ("" or NULL: every scope); *n gets how many
+ * went (STORE_NOTFOUND when none) */
+int store_suppression_delete(struct store *st, const char *address, const char *scope, size_t *n,
+                             char *err, size_t errlen);
+/*
+ * store_suppression_find - the entry that suppresses address (lower case) in
+ * stream: one of address or domain_key ("@domain") in scope stream or
+ * "domain". 0 with out filled, or STORE_NOTFOUND.
+ */
+int store_suppression_find(struct store *st, const char *address, const char *domain_key,
+                           const char *stream, struct store_suppression *out, char *err,
+                           size_t errlen);
+/* store_suppressions_each - matching entries ordered by (address, scope) */
+int store_suppressions_each(struct store *st, const struct store_supp_query *q, store_supp_fn fn,
+                            void *arg, char *err, size_t errlen);
+
 /* what a back end provides; store.c dispatches through it */
 struct store_backend {
 	const char *name;
@@ -297,6 +346,15 @@ struct store_backend {
 	                    store_stat_fn fn, void *arg, char *err, size_t errlen);
 	int (*events_prune)(void *impl, int64_t before_ms, size_t max, size_t *n, char *err,
 	                    size_t errlen);
+	int (*supp_put)(void *impl, const struct store_suppression *e, bool replace, char *err,
+	                size_t errlen);
+	int (*supp_delete)(void *impl, const char *address, const char *scope, size_t *n, char *err,
+	                   size_t errlen);
+	int (*supp_find)(void *impl, const char *address, const char *domain_key,
+	                 const char *stream, struct store_suppression *out, char *err,
+	                 size_t errlen);
+	int (*supp_each)(void *impl, const struct store_supp_query *q, store_supp_fn fn, void *arg,
+	                 char *err, size_t errlen);
 	int (*idem_get)(void *impl, int64_t source_id, const char *key, struct store_idem *out,
 	                char *err, size_t errlen);
 	int (*idem_put)(void *impl, const struct store_idem *r, char *err, size_t errlen);

@@ -134,6 +134,20 @@ static const char *migrations[] = {
         "  CHECK (dlp_action IN ('reject', 'quarantine', 'require-tls'));"
         "ALTER TABLE sources ADD COLUMN spam_action TEXT NOT NULL DEFAULT 'tag'"
         "  CHECK (spam_action IN ('tag', 'quarantine'));",
+        /* 6: streams and the suppression list */
+        "ALTER TABLE sources ADD COLUMN stream TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE sources ADD COLUMN on_suppressed TEXT NOT NULL DEFAULT 'drop'"
+        "  CHECK (on_suppressed IN ('drop', 'reject'));"
+        "CREATE TABLE suppressions ("
+        "  address TEXT NOT NULL,"
+        "  scope TEXT NOT NULL,"
+        "  reason TEXT NOT NULL"
+        "    CHECK (reason IN ('unsubscribe', 'hard-bounce', 'complaint', 'manual')),"
+        "  created_at INTEGER NOT NULL,"
+        "  origin TEXT NOT NULL DEFAULT '',"
+        "  source TEXT NOT NULL DEFAULT '',"
+        "  detail TEXT NOT NULL DEFAULT '',"
+        "  PRIMARY KEY (address, scope)) WITHOUT ROWID;",
 };
 
 int sq_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
@@ -212,6 +226,7 @@ static void sq_close(void *impl)
 {
 	struct sq *q = impl;
 
+	sqlite3_finalize(q->supp_find);
 	sqlite3_close(q->db);
 	free(q);
 }
@@ -309,7 +324,8 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	                       "lane = ?, per_minute = ?, per_hour = ?, per_day = ?, "
 	                       "max_rcpts = ?, max_size = ?, max_conns = ?, on_suspend = ?, "
 	                       "webhook_url = ?, webhook_secret = ?, webhook_events = ?, "
-	                       "dlp_rules = ?, dlp_action = ?, spam_action = ? WHERE id = ?",
+	                       "dlp_rules = ?, dlp_action = ?, spam_action = ?, stream = ?, "
+	                       "on_suppressed = ? WHERE id = ?",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "update source", err, errlen);
 	sqlite3_bind_text(st, 1, s->kind, -1, SQLITE_STATIC);
@@ -325,7 +341,9 @@ static int sq_source_update(void *impl, struct store_source *s, char *err, size_
 	sqlite3_bind_text(st, 16, s->dlp_rules, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, s->dlp_action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 18, s->spam_action, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 19, s->id);
+	sqlite3_bind_text(st, 19, s->stream, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, s->reject_suppressed ? "reject" : "drop", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 21, s->id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -444,7 +462,8 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 	            "SELECT id, name, kind, auth, status, created_at, updated_at, pool, "
 	            "lane, per_minute, per_hour, per_day, max_rcpts, max_size, "
 	            "max_conns, on_suspend, webhook_url, webhook_secret, webhook_events, "
-	            "dlp_rules, dlp_action, spam_action FROM sources ORDER BY name",
+	            "dlp_rules, dlp_action, spam_action, stream, on_suppressed FROM sources "
+	            "ORDER BY name",
 	            -1, &st, NULL) != SQLITE_OK)
 		return sq_fail(q->db, "list sources", err, errlen);
 	int rc;
@@ -474,6 +493,8 @@ static int sq_sources_each(void *impl, store_source_fn fn, void *arg, char *err,
 		strlcpy_(s->dlp_rules, sq_text(st, 19), sizeof(s->dlp_rules));
 		strlcpy_(s->dlp_action, sq_text(st, 20), sizeof(s->dlp_action));
 		strlcpy_(s->spam_action, sq_text(st, 21), sizeof(s->spam_action));
+		strlcpy_(s->stream, sq_text(st, 22), sizeof(s->stream));
+		s->reject_suppressed = strcmp(sq_text(st, 23), "reject") == 0;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -551,6 +572,10 @@ const struct store_backend store_sqlite_backend = {
         .events_search = sq_events_search,
         .events_stats = sq_events_stats,
         .events_prune = sq_events_prune,
+        .supp_put = sq_supp_put,
+        .supp_delete = sq_supp_delete,
+        .supp_find = sq_supp_find,
+        .supp_each = sq_supp_each,
         .idem_get = sq_idem_get,
         .idem_put = sq_idem_put,
         .idem_prune = sq_idem_prune,

@@ -12,6 +12,7 @@
 
 struct sq {
 	sqlite3 *db;
+	sqlite3_stmt *supp_find; /* prepared once: asked for every recipient */
 };
 
 /* sq_fail - fill err with what and SQLite's message; returns -1 */
@@ -31,6 +32,15 @@ int sq_domains_each(void *impl, store_domain_fn fn, void *arg, char *err, size_t
 int sq_key_insert(void *impl, struct store_dkim_key *k, char *err, size_t errlen);
 int sq_key_update(void *impl, const struct store_dkim_key *k, char *err, size_t errlen);
 int sq_keys_each(void *impl, store_key_fn fn, void *arg, char *err, size_t errlen);
+/* store_sqlite_supp.c: the suppression list */
+int sq_supp_put(void *impl, const struct store_suppression *e, bool replace, char *err,
+                size_t errlen);
+int sq_supp_delete(void *impl, const char *address, const char *scope, size_t *n, char *err,
+                   size_t errlen);
+int sq_supp_find(void *impl, const char *address, const char *domain_key, const char *stream,
+                 struct store_suppression *out, char *err, size_t errlen);
+int sq_supp_each(void *impl, const struct store_supp_query *qy, store_supp_fn fn, void *arg,
+                 char *err, size_t errlen);
 /* store_sqlite_admin.c: credential use, rate counters, the audit log */
 int sq_cred_touch(void *impl, int64_t id, int64_t t, char *err, size_t errlen);
 int sq_counter_put(void *impl, const struct store_counter *c, char *err, size_t errlen);

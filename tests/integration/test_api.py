@@ -73,7 +73,7 @@ def test_every_field_delivered_signed_and_verified(mx_api):
         "headers": {"X-Campaign": "autumn-42", "In-Reply-To": "<order-1@example.com>"},
         "attachments": [{"filename": "Rechnung März.pdf", "content_type": "application/pdf",
                          "content": base64.b64encode(PDF).decode()}],
-        "stream": "billing",
+        "stream": "transactional",
         "metadata": {"order": "42", "customer_id": 7},
     }
     st, out, _ = e.relay.http("POST", "/v1/messages", body, key=e.key)
@@ -120,7 +120,7 @@ def test_every_field_delivered_signed_and_verified(mx_api):
     types = [ev["type"] for ev in status["events"]]
     assert types[:2] == ["accepted", "signed"] and types.count("delivered") == 4
     acc = status["events"][0]["detail"]
-    assert acc["door"] == "api" and acc["stream"] == "billing"
+    assert acc["door"] == "api" and acc["stream"] == "transactional"
 
 
 def test_raw_message(mx_api):
