@@ -43,7 +43,7 @@ format-check:
 
 bench: build
 	@scripts/deps.sh bench
-	@ninja -C $(BUILD) bench/dkim_bench bench/loadgen bench/tsink bench/dlp_bench >/dev/null
+	@ninja -C $(BUILD) bench/dkim_bench bench/loadgen bench/tsink bench/dlp_bench bench/supp_bench >/dev/null
 	@$(PYTHON) bench/bench.py $(BUILD)
 
 fuzz:

@@ -9,8 +9,9 @@ Every server it starts is stopped, on error and on ^C too.
 
 Environment: BENCH_MSGS (messages per run, 5000), RUNS (3), BENCH_CONC
 (sessions at once, 16), DKIM_SECONDS (3), IDLE_SESSIONS (10000), SCALE_MSGS
-(200000), LATENCY_SECONDS (10), API_SECONDS (10), SCAN_MSGS (2000), BENCH_ONLY
-(a comma list of dkim, relay, latency, api, scan, idle, scale), KEEP=1 (leave
+(200000), LATENCY_SECONDS (10), API_SECONDS (10), SCAN_MSGS (2000), SUPP_ENTRIES
+(2000000), BENCH_ONLY (a comma list of dkim, relay, latency, api, scan, suppress,
+idle, scale), KEEP=1 (leave
 the work directory). --smoke makes
 everything tiny: it is what `make test` runs so that the harness cannot rot.
 """
@@ -46,7 +47,9 @@ class Bench:
         self.lat_secs = float(env("LATENCY_SECONDS", 1 if smoke else 10))
         self.api_secs = int(env("API_SECONDS", 1 if smoke else 10))
         self.scan_msgs = int(env("SCAN_MSGS", 20 if smoke else 2000))
-        self.only = set(env("BENCH_ONLY", "dkim,relay,latency,api,scan,idle,scale").split(","))
+        self.supp = int(env("SUPP_ENTRIES", 2000 if smoke else 2000000))
+        self.only = set(env("BENCH_ONLY",
+                            "dkim,relay,latency,api,scan,suppress,idle,scale").split(","))
         self.work = tempfile.mkdtemp(prefix="postern-bench.")
         os.chmod(self.work, 0o755)  # the servers' users must reach their files
         self.servers = []
@@ -495,6 +498,12 @@ class Bench:
             print(f"  HTTP send API (2 KiB JSON, {self.conc} connections): {fmt(rps)} "
                   f"requests/s answered 202, end to end {fmt(e2e)} msgs/s, "
                   f"{fmt(cpu)} CPU s per 1,000, p99 {self.api_res[-1]['p99']}")
+        if getattr(self, "supp_res", None):
+            s = self.supp_res
+            print(f"  suppression list of {int(s['entries']):,} entries ({s['db_mib']} MiB): "
+                  f"lookup {s['lookup_us_hit']} µs (on the list), {s['lookup_us_miss']} µs "
+                  f"(not), {s['lookup_us_first_pass']} µs first pass; filled at "
+                  f"{int(s['fill_per_s']):,}/s")
         for label, (rss, per) in getattr(self, "idle_res", {}).items():
             print(f"  {self.idle} idle sessions ({label}): RSS {rss:.1f} MiB, "
                   f"{per:.1f} KiB a session")
@@ -506,6 +515,15 @@ class Bench:
                   f"({s['per_msg']:.0f} bytes a message)")
             print(f"  drained in {s['drain']:.1f} s ({s['drain_rate']:.0f} msgs/s), peak "
                   f"{s['drain_peak']:.1f} MiB, {s['after']:.1f} MiB after")
+
+    def section_suppress(self):
+        """the lookup each recipient costs, with millions of entries on the list"""
+        print(f"== suppression list: {self.supp} entries ==", flush=True)
+        out = subprocess.run([os.path.join(self.build, "bench", "supp_bench"), self.work,
+                              str(self.supp), str(min(self.supp, 200000))],
+                             capture_output=True, text=True, check=True).stdout
+        self.supp_res = dict(kv.split("=", 1) for kv in out.split())
+        print("  " + out.strip().replace("\n", "\n  "))
 
     def main(self):
         try:
@@ -519,6 +537,8 @@ class Bench:
                 self.section_api()
             if "scan" in self.only:
                 self.section_scan()
+            if "suppress" in self.only:
+                self.section_suppress()
             if "idle" in self.only:
                 self.section_idle()
             if "scale" in self.only:

@@ -9,6 +9,7 @@ var=$2
 port=${POSTERN_PORT:-2587}
 tlsport=${POSTERN_TLS_PORT:-2465}
 apiport=${POSTERN_API_PORT:-2580}
+inport=${POSTERN_INBOUND_PORT:-2525}
 
 mkdir -p "$var/tls"
 var=$(cd "$var" && pwd)
@@ -40,6 +41,20 @@ listen = 127.0.0.1:$apiport
 [dlp]
 cards = card
 ibans = iban
+
+; a broadcast stream: its messages get one-click unsubscribe links (served
+; by the [api] door) and honour the suppression list
+[streams]
+newsletter = stream
+
+[unsubscribe]
+base_url = http://127.0.0.1:$apiport
+
+; mail for unsubscribe+, bounces+ and the complaints address only
+[inbound]
+listen = 127.0.0.1:$inport
+bounce_domain = localhost
+complaints = fbl@localhost
 EOC
 fi
 if [ ! -f "$var/tls/cert.pem" ]; then
@@ -92,6 +107,9 @@ cat <<EOM
       s = smtplib.SMTP('127.0.0.1', $port); s.starttls(context=c); s.login('demo', '$pw'); \\
       print(s.sendmail('app@example.com', ['you@example.org'], \\
       'From: app@example.com\\r\\nSubject: hi\\r\\n\\r\\nHello')); s.quit()"
+
+  A newsletter (signed List-Unsubscribe headers; the link works at once):
+    swaks ... --header 'X-Postern-Stream: newsletter'     then: $ctl suppression list
 
   or over HTTP with the demo API key (also in $var/demo-api-key):
     curl -sS http://${apiaddr:-"(add [api] listen to $conf)"}/v1/messages -H 'Authorization: Bearer $key' \\

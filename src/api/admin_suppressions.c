@@ -3,7 +3,8 @@
  *
  *   GET    /admin/v1/suppressions?address=&scope=&reason=&after=&after_scope=&limit=
  *          entries ordered by (address, scope), paged by the last one seen
- *   POST   /admin/v1/suppressions {address, scope?, reason?, source?, detail?, created_at?}
+ *   POST   /admin/v1/suppressions {address, scope?, reason?, source?, detail?, created_at?,
+ *          origin?}
  *          or {entries: [...]} (at most 1,000: posternctl import sends batches)
  *   DELETE /admin/v1/suppressions/ADDRESS[?scope=S]   every scope unless one is named
  *   POST   /admin/v1/unsubscribe/rotate   a new link secret (the old one verifies for
@@ -96,16 +97,21 @@ static void list(struct api *a, struct evhttp_request *req)
 static const char *entry_from(struct api *a, json_t *j, const char *origin,
                               struct store_suppression *e)
 {
-	const char *addr = NULL, *scope = "domain", *reason = "manual", *source = "", *detail = "";
+	const char *addr = NULL, *scope = "domain", *reason = "manual", *source = "", *detail = "",
+	           *given = NULL;
 	json_int_t created = 0;
 	json_error_t jerr;
 
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(j) ||
-	    json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?s, s?I}", "address",
+	    json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?s, s?I, s?s}", "address",
 	                   &addr, "scope", &scope, "reason", &reason, "source", &source, "detail",
-	                   &detail, "created_at", &created) < 0)
-		return "an entry is {address, scope?, reason?, source?, detail?, created_at?}";
+	                   &detail, "created_at", &created, "origin", &given) < 0)
+		return "an entry is {address, scope?, reason?, source?, detail?, created_at?, "
+		       "origin?}";
+	if (given && (given[0] == '\0' || strlen(given) >= sizeof(e->origin) ||
+	              strspn(given, "abcdefghijklmnopqrstuvwxyz0123456789-_:.@") != strlen(given)))
+		return "origin is up to 63 of a-z, 0-9 and -_:.@";
 	if (suppress_normalize(addr, true, e->address, sizeof(e->address)) < 0)
 		return "address is local@domain or @domain";
 	if (!scope_valid(a, scope))
@@ -121,7 +127,7 @@ static const char *entry_from(struct api *a, json_t *j, const char *origin,
 	strlcpy_(e->reason, reason, sizeof(e->reason));
 	strlcpy_(e->source, source, sizeof(e->source));
 	strlcpy_(e->detail, detail, sizeof(e->detail));
-	strlcpy_(e->origin, origin, sizeof(e->origin));
+	strlcpy_(e->origin, given ? given : origin, sizeof(e->origin));
 	e->created_at = (int64_t)created;
 	return NULL;
 }

@@ -36,6 +36,8 @@
 #include "xmalloc.h"
 
 #define MAX_ERRORS 10
+#define OUT_MAX    (64 * 1024) /* replies queued for a client that does not read: stop reading */
+#define LAST_WORDS 10          /* seconds a closing session may take to read its last reply */
 
 struct inbound_listener {
 	struct inbound_listener *next;
@@ -136,20 +138,25 @@ static void deadline(struct isess *s)
 	evtimer_add(s->timer, &tv);
 }
 
-/* close after what is queued for the client has been written */
+/* close after what is queued for the client has been written, or LAST_WORDS */
 static void closing(struct isess *s, enum reply r)
 {
+	struct timeval tv = {LAST_WORDS, 0};
+
 	reply(s, r, NULL);
 	s->st = IS_CLOSING;
 	bufferevent_disable(s->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		sess_free(s);
+	evtimer_add(s->timer, &tv);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct isess *s = arg;
 
+	if (s->st == IS_CLOSING) {
+		sess_free(s); /* it did not read its last reply: its slot is wanted */
+		return;
+	}
 	log_info("inbound session timed out client=%s", s->client);
 	closing(s, RPL_TIMEOUT);
 }
@@ -287,8 +294,10 @@ static void finish_data(struct isess *s)
 		return;
 	}
 	s->id = id_next();
+	char from[600];
 	log_info("inbound message id=%s client=%s from=<%s> nrcpt=%zu size=%zu",
-	         id_format(s->id, hex), s->client, s->sender, s->nrcpts, s->msg.len);
+	         id_format(s->id, hex), s->client,
+	         log_esc(from, sizeof(from), s->sender, strlen(s->sender)), s->nrcpts, s->msg.len);
 	s->in->h.message(s->sender, s->rcpts, s->nrcpts, s->msg.data ? s->msg.data : "", s->msg.len,
 	                 s->client, s->in->h.arg);
 	reply(s, RPL_QUEUED, "Ok: received as %s", hex);
@@ -345,6 +354,11 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	while (s->st != IS_CLOSING) {
+		/* a client that sends without reading its replies waits until it reads */
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > OUT_MAX) {
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
 		if (s->st == IS_DATA) {
 			size_t n = evbuffer_get_length(in), used = 0;
 			if (n == 0)
@@ -390,8 +404,15 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct isess *s = arg;
 
-	if (s->st == IS_CLOSING)
+	if (s->st == IS_CLOSING) {
 		sess_free(s);
+		return;
+	}
+	/* its replies are read: what it sent meanwhile is next */
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		on_read(bev, s);
+	}
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)

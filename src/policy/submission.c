@@ -172,8 +172,10 @@ void submission_set_limits(struct submission *s, const struct submission_limits 
 
 static void clear_dropped(struct submission *s)
 {
-	for (size_t i = 0; i < s->ndropped; i++)
+	for (size_t i = 0; i < s->ndropped; i++) {
 		free(s->dropped[i].addr);
+		free(s->dropped[i].orcpt);
+	}
 	free(s->dropped);
 	s->dropped = NULL;
 	s->ndropped = 0;
@@ -250,6 +252,8 @@ enum reply submission_add_rcpt(struct submission *s, const char *addr, const str
 		}
 		s->dropped = xrealloc(s->dropped, (s->ndropped + 1) * sizeof(*s->dropped));
 		s->dropped[s->ndropped].addr = xstrdup(addr);
+		s->dropped[s->ndropped].notify = p->notify;
+		s->dropped[s->ndropped].orcpt = p->orcpt[0] ? xstrdup(p->orcpt) : NULL;
 		s->dropped[s->ndropped++].why = why;
 		s->last_dropped = true;
 		return RPL_RCPT_OK;
@@ -343,7 +347,8 @@ uint64_t submission_data_begin(struct submission *s, const struct received_info 
 	r.for_rcpt = s->env.nrcpts == 1 ? s->env.rcpts[0].addr : NULL;
 	received_format(&s->received, &r);
 	s->msg = spool_msg_new(s->sp, s->env.id);
-	qrec_put_envelope(spool_msg_buf(s->msg), &s->env);
+	/* the envelope is written at the end of the header section, which may name a stream */
+	memcpy(s->rcpt_stream, s->stream, sizeof(s->rcpt_stream));
 	s->phase = PH_HEADER;
 	return s->env.id;
 }
@@ -508,6 +513,35 @@ static void refuse_later(struct submission *s)
 	sub_record_refusal(s, s->refused);
 	clear_content(s);
 	s->phase = PH_IDLE;
+	event_active(s->later, EV_TIMEOUT, 0);
+}
+
+/*
+ * accept_suppressed - every recipient is suppressed: the client hears "250"
+ * (it did at RCPT already), the events say what happened, nothing is queued
+ */
+static void accept_suppressed(struct submission *s)
+{
+	struct buf detail;
+
+	s->reserved_at = 0; /* it counts as a message sent */
+	buf_init(&detail);
+	buf_printf(&detail,
+	           "{\"size\":%llu,\"rcpts\":0,\"client\":\"%s\",\"stream\":\"%s\","
+	           "\"suppressed\":%zu%s%s}",
+	           (unsigned long long)s->size,
+	           s->env.client && !strpbrk(s->env.client, "\"\\") ? s->env.client : "",
+	           s->stream[0] ? s->stream : "transactional", s->ndropped,
+	           s->event_extra ? "," : "", s->event_extra ? s->event_extra : "");
+	eventlog_add(s->events, "accepted", s->env.id, s->env.source, s->env.sender, NULL, NULL,
+	             detail.data);
+	buf_release(&detail);
+	for (size_t i = 0; i < s->ndropped; i++)
+		suppressed_event(s->events, s->env.id, s->env.source, s->env.sender,
+		                 s->dropped[i].addr, &s->dropped[i].why, "submission");
+	clear_content(s);
+	s->phase = PH_IDLE;
+	s->refused = RPL_QUEUED;
 	event_active(s->later, EV_TIMEOUT, 0);
 }
 
@@ -733,6 +767,10 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 		refuse_later(s);
 		return;
 	}
+	if (s->env.nrcpts == 0) {
+		accept_suppressed(s);
+		return;
+	}
 	if (s->scanning) {
 		start_scan(s);
 		return;
@@ -803,4 +841,48 @@ void submission_replay(struct submission *s, const struct qmsg *msg, const char 
 	for (size_t i = 0; i < msg->nbody; i++)
 		submission_data_write(s, msg->body[i].p, msg->body[i].n);
 	submission_data_end(s, done, arg);
+}
+
+void sub_restream(struct submission *s)
+{
+	struct store_suppression why;
+	struct envelope keep;
+
+	/* recipients in the envelope, in order: those now suppressed leave it */
+	envelope_init(&keep);
+	for (size_t i = 0; i < s->env.nrcpts; i++) {
+		struct envelope_rcpt *r = &s->env.rcpts[i];
+		if (suppress_check(s->env_->suppress, s->stream, r->addr, &why)) {
+			s->dropped = xrealloc(s->dropped, (s->ndropped + 1) * sizeof(*s->dropped));
+			s->dropped[s->ndropped].addr = xstrdup(r->addr);
+			s->dropped[s->ndropped].notify = r->notify;
+			s->dropped[s->ndropped].orcpt = r->orcpt ? xstrdup(r->orcpt) : NULL;
+			s->dropped[s->ndropped++].why = why;
+		} else {
+			envelope_add_rcpt(&keep, r->addr, r->notify, r->orcpt);
+		}
+	}
+	/* those dropped for the old stream only come back */
+	size_t k = 0;
+	for (size_t i = 0; i < s->ndropped; i++) {
+		struct sub_dropped *d = &s->dropped[i];
+		if (suppress_check(s->env_->suppress, s->stream, d->addr, &d->why)) {
+			s->dropped[k++] = *d;
+			continue;
+		}
+		envelope_add_rcpt(&keep, d->addr, d->notify, d->orcpt);
+		free(d->addr);
+		free(d->orcpt);
+	}
+	s->ndropped = k;
+	/* the rest of the envelope stays as it was */
+	for (size_t i = 0; i < s->env.nrcpts; i++) {
+		free(s->env.rcpts[i].addr);
+		free(s->env.rcpts[i].orcpt);
+	}
+	free(s->env.rcpts);
+	s->env.rcpts = keep.rcpts;
+	s->env.nrcpts = keep.nrcpts;
+	s->env.cap = keep.cap;
+	memcpy(s->rcpt_stream, s->stream, sizeof(s->rcpt_stream));
 }

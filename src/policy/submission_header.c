@@ -255,6 +255,9 @@ void sub_finish_header(struct submission *s, size_t end)
 		sub_refuse(s, RPL_STREAM_UNKNOWN, NULL);
 		return;
 	}
+	/* checked at RCPT in another stream: again in this one (a refusal is a drop now) */
+	if (strcmp(s->stream, s->rcpt_stream) != 0)
+		sub_restream(s);
 	/* one recipient, so that the link in the signed header is that recipient's */
 	if (suppress_broadcast(s->env_->suppress, s->stream) && s->env.nrcpts > 1) {
 		hdr_index_release(&ix);
@@ -291,6 +294,8 @@ void sub_finish_header(struct submission *s, size_t end)
 	s->hashing = true;
 	/* a released message was scanned when it was held (unless a scanner was down) */
 	s->scanning = (!s->replay || s->rescan) && content_wanted(s->env_->content, s->src);
+	/* the envelope, now that the stream has decided who it goes to */
+	qrec_put_envelope(spool_msg_buf(s->msg), &s->env);
 	s->conv = mime7_new(h.data, h.len, MIME7_WINDOW, conv_sink, s);
 	buf_release(&h);
 }

@@ -24,6 +24,8 @@ struct event;
 /* a recipient left out because it is suppressed: for its event once the message is durable */
 struct sub_dropped {
 	char *addr;
+	unsigned notify;
+	char *orcpt; /* NULL if not given */
 	struct store_suppression why;
 };
 
@@ -55,8 +57,9 @@ struct submission {
 	char reason[400];    /* more words for fail, or "" */
 	int header_lane;     /* X-Postern-Lane: -1 none, 0 urgent, 1 bulk */
 	char *event_extra;   /* owned: JSON members added to the accepted event */
-	char stream[STORE_STREAM_MAX + 1]; /* "" transactional, or a broadcast stream */
-	struct sub_dropped *dropped;       /* owned: suppressed recipients left out */
+	char stream[STORE_STREAM_MAX + 1];      /* "" transactional, or a broadcast stream */
+	char rcpt_stream[STORE_STREAM_MAX + 1]; /* the stream the recipients were checked in */
+	struct sub_dropped *dropped;            /* owned: suppressed recipients left out */
 	size_t ndropped;
 	bool last_dropped; /* the last submission_add_rcpt dropped its recipient */
 	bool replay;       /* a stored message submitted again: its Received kept */
@@ -114,6 +117,12 @@ int sub_prepare_signatures(struct submission *s);
 /* sub_finish_signatures - the signatures of s->sreq into s->sigs. 0 or -1. */
 int sub_finish_signatures(struct submission *s);
 void sub_release_keys(struct submission *s);
+/*
+ * sub_restream - the content named another stream than the one its
+ * recipients were checked in: check them again (a recipient suppressed in
+ * the new stream is dropped, one dropped only for the old one is back).
+ */
+void sub_restream(struct submission *s);
 /* sub_record_refusal - the event and log line of a refused message */
 void sub_record_refusal(struct submission *s, enum reply r);
 

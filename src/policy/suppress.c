@@ -371,15 +371,32 @@ static size_t secrets_of(const struct suppress *sp, unsigned char out[2][UNSUB_S
 	return n;
 }
 
-bool suppress_verp(struct suppress *sp, uint64_t id, struct buf *out)
+bool suppress_verp(struct suppress *sp, uint64_t id, size_t idx, const char *rcpt, struct buf *out)
 {
-	char tok[VERP_TOKEN_LEN + 1];
+	char tok[RCPT_TOKEN_LEN + 1], addr[STORE_ADDR_MAX + 2];
 
-	if (sp == NULL || sp->bounce_domain == NULL || sp->bounce_domain[0] == '\0')
+	if (sp == NULL || sp->bounce_domain == NULL || sp->bounce_domain[0] == '\0' ||
+	    idx > 0xffff || suppress_normalize(rcpt, false, addr, sizeof(addr)) < 0)
 		return false;
-	verp_token_make(sp->secret, "verp", id, tok);
+	rcpt_token_make(sp->secret, id, (unsigned)idx, addr, tok);
 	buf_printf(out, "bounces+%s@%s", tok, sp->bounce_domain);
 	return true;
+}
+
+bool suppress_verp_read(struct suppress *sp, const char *token, size_t len, const char *rcpt,
+                        uint64_t *id)
+{
+	unsigned char secrets[2][UNSUB_SECRET_LEN];
+	char addr[STORE_ADDR_MAX + 2];
+	size_t n = secrets_of(sp, secrets);
+	unsigned idx;
+
+	if (rcpt != NULL && suppress_normalize(rcpt, false, addr, sizeof(addr)) < 0)
+		return false;
+	bool ok = rcpt_token_read((const unsigned char(*)[UNSUB_SECRET_LEN])secrets, n, token, len,
+	                          rcpt ? addr : NULL, id, &idx);
+	sodium_memzero(secrets, sizeof(secrets));
+	return ok;
 }
 
 bool suppress_msg_token_read(struct suppress *sp, const char *label, const char *token, size_t len,

@@ -89,12 +89,19 @@ void suppress_event_detail(const struct store_suppression *why, const char *wher
 /* suppressed_event - a recipient left out (where: "submission" or "delivery") */
 void suppressed_event(struct eventlog *ev, uint64_t id, const char *source, const char *sender,
                       const char *rcpt, const struct store_suppression *why, const char *where);
-/* suppress_verp - the VERP envelope sender of message id into out; false without a bounce domain */
-bool suppress_verp(struct suppress *sp, uint64_t id, struct buf *out);
+/* suppress_verp - the VERP envelope sender of recipient idx (rcpt) of message id; false
+ * without a bounce domain */
+bool suppress_verp(struct suppress *sp, uint64_t id, size_t idx, const char *rcpt, struct buf *out);
 /*
- * suppress_msg_token_read - the message id of the token of an address that
- * names a message (len characters after "bounces+", label "verp", or after
- * "unsubscribe+", label "unsub")
+ * suppress_verp_read - the message id of the token of a VERP address (the len
+ * characters after "bounces+"); with rcpt, only if it was made for rcpt
+ */
+bool suppress_verp_read(struct suppress *sp, const char *token, size_t len, const char *rcpt,
+                        uint64_t *id);
+/*
+ * suppress_msg_token_read - the message id of the token of the mailto
+ * address of an unsubscribe link (len characters after "unsubscribe+", label
+ * "unsub")
  */
 bool suppress_msg_token_read(struct suppress *sp, const char *label, const char *token, size_t len,
                              uint64_t *id);

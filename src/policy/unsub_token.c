@@ -157,3 +157,70 @@ bool verp_token_read(const unsigned char (*secrets)[UNSUB_SECRET_LEN], size_t ns
 		*msg_id = *msg_id << 8 | raw[i];
 	return true;
 }
+
+/* the two MACs of a recipient token: over (id, idx), and over (id, idx, rcpt) */
+static void rcpt_macs(const unsigned char secret[UNSUB_SECRET_LEN], const unsigned char head[10],
+                      const char *rcpt, unsigned char m1[RCPT_MAC1_LEN],
+                      unsigned char m2[RCPT_MAC2_LEN])
+{
+	unsigned char full[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, secret, UNSUB_SECRET_LEN);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"rcpt1", 6);
+	crypto_auth_hmacsha256_update(&st, head, 10);
+	crypto_auth_hmacsha256_final(&st, full);
+	memcpy(m1, full, RCPT_MAC1_LEN);
+	if (rcpt != NULL) {
+		crypto_auth_hmacsha256_init(&st, secret, UNSUB_SECRET_LEN);
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)"rcpt2", 6);
+		crypto_auth_hmacsha256_update(&st, head, 10);
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)rcpt, strlen(rcpt));
+		crypto_auth_hmacsha256_final(&st, full);
+		memcpy(m2, full, RCPT_MAC2_LEN);
+	}
+	sodium_memzero(&st, sizeof(st));
+}
+
+void rcpt_token_make(const unsigned char secret[UNSUB_SECRET_LEN], uint64_t msg_id, unsigned idx,
+                     const char *rcpt, char out[RCPT_TOKEN_LEN + 1])
+{
+	unsigned char raw[RCPT_RAW_LEN];
+
+	for (int i = 0; i < 8; i++)
+		raw[i] = (unsigned char)(msg_id >> (56 - 8 * i));
+	raw[8] = (unsigned char)(idx >> 8);
+	raw[9] = (unsigned char)idx;
+	rcpt_macs(secret, raw, rcpt, raw + 10, raw + 10 + RCPT_MAC1_LEN);
+	sodium_bin2base64(out, RCPT_TOKEN_LEN + 1, raw, sizeof(raw),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+bool rcpt_token_read(const unsigned char (*secrets)[UNSUB_SECRET_LEN], size_t nsecrets,
+                     const char *token, size_t len, const char *rcpt, uint64_t *msg_id,
+                     unsigned *idx)
+{
+	unsigned char raw[RCPT_RAW_LEN + 4], m1[RCPT_MAC1_LEN], m2[RCPT_MAC2_LEN];
+	size_t n = 0;
+	bool ok = false;
+
+	if (len != RCPT_TOKEN_LEN ||
+	    sodium_base642bin(raw, sizeof(raw), token, len, NULL, &n, NULL,
+	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    n != RCPT_RAW_LEN)
+		return false;
+	for (size_t i = 0; i < nsecrets; i++) {
+		rcpt_macs(secrets[i], raw, rcpt, m1, m2);
+		bool one = sodium_memcmp(m1, raw + 10, RCPT_MAC1_LEN) == 0;
+		bool two = rcpt == NULL ||
+		           sodium_memcmp(m2, raw + 10 + RCPT_MAC1_LEN, RCPT_MAC2_LEN) == 0;
+		ok |= one && two;
+	}
+	if (!ok)
+		return false;
+	*msg_id = 0;
+	for (int i = 0; i < 8; i++)
+		*msg_id = *msg_id << 8 | raw[i];
+	*idx = (unsigned)raw[8] << 8 | raw[9];
+	return true;
+}

@@ -61,4 +61,27 @@ void verp_token_make(const unsigned char secret[UNSUB_SECRET_LEN], const char *l
 bool verp_token_read(const unsigned char (*secrets)[UNSUB_SECRET_LEN], size_t nsecrets,
                      const char *label, const char *token, size_t len, uint64_t *msg_id);
 
+/*
+ * The token of a VERP envelope sender, bounces+TOKEN@BOUNCE-DOMAIN, which
+ * names a message and one of its recipients: the queue id, the recipient's
+ * index, a MAC over both (5 octets: enough to refuse made-up addresses at
+ * RCPT) and a MAC over both and the recipient's address in lower case (6
+ * octets: a report acts only on the recipient the token was made for,
+ * whatever addresses it names). 21 octets, 28 base64url characters.
+ */
+#define RCPT_MAC1_LEN  5
+#define RCPT_MAC2_LEN  6
+#define RCPT_RAW_LEN   (10 + RCPT_MAC1_LEN + RCPT_MAC2_LEN)
+#define RCPT_TOKEN_LEN 28
+void rcpt_token_make(const unsigned char secret[UNSUB_SECRET_LEN], uint64_t msg_id, unsigned idx,
+                     const char *rcpt, char out[RCPT_TOKEN_LEN + 1]);
+/*
+ * rcpt_token_read - the message id and recipient index of a token (len
+ * characters) whose first MAC matches a secret and, if rcpt is not NULL,
+ * whose second MAC says it was made for rcpt (lower case)
+ */
+bool rcpt_token_read(const unsigned char (*secrets)[UNSUB_SECRET_LEN], size_t nsecrets,
+                     const char *token, size_t len, const char *rcpt, uint64_t *msg_id,
+                     unsigned *idx);
+
 #endif

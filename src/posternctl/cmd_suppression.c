@@ -5,7 +5,8 @@
  *   suppression remove ADDRESS [--scope S]        every scope unless one is named
  *   suppression list [--address A] [--scope S] [--reason R] [--limit N]
  *   suppression import FILE.csv   header line naming the columns; address needed,
- *                                 scope, reason, created_at, source, detail optional
+ *                                 scope, reason, created_at, source, detail, origin
+ *                                 optional (origin "import" unless given)
  *   suppression export            CSV on standard output (what import reads)
  *   unsubscribe rotate-secret
  *   source stream NAME [--default STREAM|transactional] [--on-suppressed drop|reject]
@@ -109,9 +110,9 @@ static void csv_put(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static const char *const columns[] = {"address",    "scope",  "reason",
-                                      "created_at", "source", "detail"};
-#define NCOL 6
+static const char *const columns[] = {"address", "scope",  "reason", "created_at",
+                                      "source",  "detail", "origin"};
+#define NCOL 7
 
 static int send_batch(const struct ctl *c, json_t *batch, size_t *added, size_t *existing)
 {
@@ -175,7 +176,8 @@ static int import(const struct ctl *c, const char *path)
 				fprintf(stderr,
 				        "posternctl: %s:1: the first line names the columns: "
 				        "address "
-				        "and any of scope, reason, created_at, source, detail\n",
+				        "and any of scope, reason, created_at, source, detail, "
+				        "origin\n",
 				        path);
 				r = CTL_USAGE;
 				break;
@@ -258,7 +260,7 @@ static int export(const struct ctl *c)
 	struct ctl quiet = *c;
 
 	quiet.json = false;
-	printf("address,scope,reason,created_at,source,detail\n");
+	printf("address,scope,reason,created_at,source,detail,origin\n");
 	for (;;) {
 		char path[1024];
 		char *a = enc(after), *s = enc(after_scope);
@@ -284,6 +286,8 @@ static int export(const struct ctl *c)
 			csv_put(stdout, jstr(e, "source"));
 			putchar(',');
 			csv_put(stdout, jstr(e, "detail"));
+			putchar(',');
+			csv_put(stdout, jstr(e, "origin"));
 			putchar('\n');
 		}
 		size_t n = json_array_size(arr);

@@ -84,7 +84,7 @@ static void usage(void)
 	                "  suppression remove ADDRESS [--scope S]\n"
 	                "  suppression list [--address A] [--scope S] [--reason R] [--limit N]\n"
 	                "  suppression import FILE.csv | export   (CSV: address,scope,reason,"
-	                "created_at,source,detail)\n"
+	                "created_at,source,detail,origin)\n"
 	                "  unsubscribe rotate-secret  a new secret for unsubscribe links\n"
 	                "  status\n"
 	                "\n"

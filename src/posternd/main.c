@@ -224,9 +224,9 @@ static void queue_bounced(const char *source, const char *stream, const char *rc
 }
 
 /* VERP: the envelope sender a message leaves with */
-static bool queue_verp(uint64_t id, const char *sender, struct buf *out, void *arg)
+static bool queue_verp(uint64_t id, size_t idx, const char *rcpt, struct buf *out, void *arg)
 {
-	return suppress_verp(((struct daemon *)arg)->suppress, id, out);
+	return suppress_verp(((struct daemon *)arg)->suppress, id, idx, rcpt, out);
 }
 
 static enum reply inbound_rcpt(const char *addr, void *arg)

@@ -98,6 +98,7 @@ void qjob_free(struct qjob *j)
 {
 	free(j->rcpt);
 	free(j->res);
+	free(j->verp);
 	free(j);
 }
 

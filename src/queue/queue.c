@@ -69,7 +69,6 @@ static void free_active(const char *key, void *value, void *arg)
 	}
 	spool_file_release(&m->file);
 	qstate_release(&m->st);
-	free(m->mail_from);
 	free(m);
 }
 
@@ -186,9 +185,14 @@ static const char *rcpt_domain(const char *addr)
 	return at ? at + 1 : addr;
 }
 
-static struct qjob *job_for(struct qactive *m, const struct mta_dest *info)
+/*
+ * job_for - the job of m for a destination: one for all its recipients
+ * there, or, with VERP (verp not NULL: the recipient's own envelope sender,
+ * taken over), one per recipient, since each has its own MAIL FROM.
+ */
+static struct qjob *job_for(struct qactive *m, const struct mta_dest *info, char *verp)
 {
-	for (struct qjob *j = m->jobs; j; j = j->msg_next)
+	for (struct qjob *j = m->jobs; j && verp == NULL; j = j->msg_next)
 		if (strcmp(j->d->info.key, info->key) == 0)
 			return j;
 	struct qjob *j = xcalloc(1, sizeof(*j));
@@ -196,7 +200,8 @@ static struct qjob *job_for(struct qactive *m, const struct mta_dest *info)
 	j->d = qdest_get(m->q, info);
 	j->urgent = !m->file.msg.env.bulk;
 	j->mm.msg = &m->file.msg;
-	j->mm.mail_from = m->mail_from;
+	j->verp = verp;
+	j->mm.mail_from = verp;
 	j->msg_next = m->jobs;
 	m->jobs = j;
 	m->jobs_out++;
@@ -264,14 +269,6 @@ static void activate(struct queue *q, uint64_t id)
 		qactive_finish(m);
 		return;
 	}
-	/* VERP: a late bounce to this envelope sender names the message */
-	if (q->verp && env->sender && env->sender[0]) {
-		struct buf vb;
-		buf_init(&vb);
-		if (q->verp(id, env->sender, &vb, q->supp_arg))
-			m->mail_from = xstrndup(vb.data, vb.len);
-		buf_release(&vb);
-	}
 	/*
 	 * Two passes: find each pending recipient's job, then size each job's
 	 * arrays for exactly its recipients (not nrcpts per destination).
@@ -297,9 +294,18 @@ static void activate(struct queue *q, uint64_t id)
 		}
 		mta_destination(q->mta, rcpt_domain(env->rcpts[i].addr), env->pool ? env->pool : "",
 		                &info);
+		/* VERP: a late bounce to this envelope sender names the message and recipient */
+		char *verp = NULL;
+		if (q->verp && env->sender && env->sender[0]) {
+			struct buf vb;
+			buf_init(&vb);
+			if (q->verp(id, i, env->rcpts[i].addr, &vb, q->supp_arg))
+				verp = xstrndup(vb.data, vb.len);
+			buf_release(&vb);
+		}
 		if (env->require_tls)
 			mta_dest_require_verify(&info);
-		of[i] = job_for(m, &info);
+		of[i] = job_for(m, &info, verp);
 		of[i]->mm.nrcpt++;
 	}
 	for (struct qjob *j = m->jobs; j; j = j->msg_next) {

@@ -160,11 +160,13 @@ typedef bool (*queue_suppress_fn)(const char *stream, const char *rcpt, struct b
 typedef void (*queue_bounce_fn)(const char *source, const char *stream, const char *rcpt,
                                 const char *dsn, const char *reply, void *arg);
 /*
- * VERP: the envelope sender a message leaves with (bounces+TOKEN@DOMAIN, so
- * that a late bounce names the message), or false to keep its own. Not asked
- * for the null sender.
+ * VERP: the envelope sender recipient idx (rcpt) of message id leaves with
+ * (bounces+TOKEN@DOMAIN, so that a late bounce names the message and the
+ * recipient; each recipient then has a transaction of its own), or false to
+ * keep the message's. Not asked for the null sender.
  */
-typedef bool (*queue_verp_fn)(uint64_t id, const char *sender, struct buf *out, void *arg);
+typedef bool (*queue_verp_fn)(uint64_t id, size_t idx, const char *rcpt, struct buf *out,
+                              void *arg);
 void queue_set_suppress(struct queue *q, queue_suppress_fn check, queue_bounce_fn bounced,
                         queue_verp_fn verp, void *arg);
 

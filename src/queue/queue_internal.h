@@ -41,7 +41,6 @@ struct qactive {
 	struct qjob *jobs; /* its jobs not yet finished */
 	int jobs_out;
 	enum qaction action; /* requested while it was being delivered */
-	char *mail_from;     /* owned: its VERP envelope sender, or NULL */
 	bool finishing;      /* final; its DSN is being stored: nothing more to do to it */
 };
 
@@ -53,6 +52,7 @@ struct qjob {
 	struct qjob *msg_next;    /* in the message's job list */
 	bool in_flight, urgent;
 	struct mta_msg mm;
+	char *verp; /* owned: its one recipient's VERP envelope sender, or NULL */
 	size_t *rcpt;
 	struct mta_result *res;
 };

@@ -42,7 +42,7 @@ def open_tmp():
 @pytest.mark.skipif(os.geteuid() != 0, reason="the Postfix instance needs root")
 def test_bench_smoke(open_tmp):
     tmp_path = open_tmp
-    for prog in ("loadgen", "tsink", "dkim_bench", "dlp_bench"):
+    for prog in ("loadgen", "tsink", "dkim_bench", "dlp_bench", "supp_bench"):
         assert (Path(BUILD) / "bench" / prog).exists(), f"{prog} not built"
     env = dict(os.environ, TMPDIR=str(tmp_path))
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), BUILD, "--smoke"],
@@ -56,7 +56,7 @@ def test_bench_smoke(open_tmp):
                  "100 messages per connection", "latency from 250 to the sink",
                  "idle sessions (plain)", "idle sessions (STARTTLS)", "deferred (injected",
                  "HTTP send API (2 KiB JSON", "content scanning, 2 KiB", "the DLP engine alone", "DLP, 50 rules",
-                 "antivirus (clamd)", "anti-spam (Rspamd)",
+                 "antivirus (clamd)", "anti-spam (Rspamd)", "suppression list of",
                  "drained in"):
         assert want in out, out
     # the latency run checked each message at the sink: two signatures from

@@ -95,18 +95,17 @@ def test_verp_sender_and_a_late_bounce_suppresses(ienv):
     e, r = ienv, ienv.relay
     send(e, "bob@example.org")
     got = delivered(e)
-    m = re.fullmatch(r"bounces\+([A-Za-z0-9_-]{24})@" + re.escape(BOUNCE_DOMAIN), got.mail_from)
+    m = re.fullmatch(r"bounces\+([A-Za-z0-9_-]{28})@" + re.escape(BOUNCE_DOMAIN), got.mail_from)
     assert m, got.mail_from
     verp = got.mail_from
-    # a DSN naming someone who was not a recipient of that message: nothing
-    codes, end = inbound(e, [verp], dsn(verp, "mallory@example.org"))
-    assert codes == [(250, codes[0][1])] and end[0] == 250
     # a soft one: counted, not suppressed
-    inbound(e, [verp], dsn(verp, "bob@example.org", "4.2.2", "delayed"))
+    codes, end = inbound(e, [verp], dsn(verp, "bob@example.org", "4.2.2", "delayed"))
+    assert codes == [(250, codes[0][1])] and end[0] == 250
     assert events_of(r, "bounce_report", rcpt="bob@example.org")
     assert suppressions(r) == []
-    # the hard one: suppressed for every stream, the event names the remote reason
-    inbound(e, [verp], dsn(verp, "bob@example.org"))
+    # the hard one, naming the address bob's mail was forwarded to: the VERP
+    # address says whose it is; suppressed for every stream, with the remote reason
+    inbound(e, [verp], dsn(verp, "robert@mailbox.example.net"))
     ev = events_of(r, "bounced", rcpt="bob@example.org")
     assert ev and ev[0]["detail"]["late"] is True and "User unknown" in ev[0]["detail"]["reply"]
     [entry] = suppressions(r)
@@ -115,7 +114,7 @@ def test_verp_sender_and_a_late_bounce_suppresses(ienv):
     send(e, "bob@example.org", subject="again")
     assert events_of(r, "suppressed", rcpt="bob@example.org")
     # a forged VERP address is no address at all
-    bad = "bounces+" + "A" * 24 + "@" + BOUNCE_DOMAIN
+    bad = "bounces+" + "A" * 28 + "@" + BOUNCE_DOMAIN
     codes, end = inbound(e, [bad], dsn(bad, "carol@example.org"))
     assert codes[0][0] == 550 and "5.1.1" in codes[0][1] and end is None
 
@@ -159,7 +158,7 @@ def test_complaints(ienv):
     # a report that cannot be tied to a message of ours changes nothing
     forged = (b"From: app@example.com\r\nTo: gina@example.org\r\n"
               b"List-Unsubscribe: <http://127.0.0.1/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA>\r\n"
-              b"Return-Path: <bounces+AAAAAAAAAAAAAAAAAAAAAAAA@bounces.example.com>\r\n")
+              b"Return-Path: <bounces+AAAAAAAAAAAAAAAAAAAAAAAAAAAA@bounces.example.com>\r\n")
     inbound(e, ["fbl@example.com"], arf(forged, "gina@example.org"))
     time.sleep(0.5)
     assert "gina@example.org" not in [x["address"] for x in suppressions(r)]
@@ -225,3 +224,57 @@ def test_hostile_input(ienv):
             assert line.startswith(b"502"), (cmd, line)
     s.close()
     assert suppressions(r) == []
+
+
+def test_verp_is_per_recipient(ienv):
+    """each recipient leaves with its own envelope sender; a report acts on that one only"""
+    e, r = ienv, ienv.relay
+    s = smtplib.SMTP("127.0.0.1", e.relay.port, local_hostname="client.test", timeout=30)
+    s.sendmail(SENDER, ["kay@example.org", "lee@example.org"], message(msgid=False))
+    s.quit()
+    got = e.mx_host.wait(2)
+    senders = {m.rcpts[0]: m.mail_from for m in got}
+    assert sorted(senders) == ["kay@example.org", "lee@example.org"]
+    assert senders["kay@example.org"] != senders["lee@example.org"]
+    # kay, with her own VERP address, names lee: only kay's address is acted on
+    kay = senders["kay@example.org"]
+    inbound(e, [kay], dsn(kay, "lee@example.org"))
+    events_of(r, "bounced", rcpt="kay@example.org")
+    assert [x["address"] for x in suppressions(r)] == ["kay@example.org"]
+
+
+def test_a_client_that_does_not_read(make_relay):
+    """replies pile up no further than a bound; a stuck session gives its slot back"""
+    port = free_port()
+    r = make_relay(extra=f"[inbound]\nlisten = 127.0.0.1:{port}\ntimeout = 1s\n"
+                         "max_connections = 1\n")
+    pid = r.proc.pid
+
+    def rss():
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    before = rss()
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(1)
+    sent = 0
+    chunk = b"NOOP\r\n" * 10000
+    try:
+        while sent < 50 * 2**20:
+            sent += s.send(chunk)
+    except (socket.timeout, BlockingIOError):
+        pass
+    assert 2**20 < sent < 50 * 2**20, sent  # the relay stopped reading
+    assert rss() - before < 30 * 2**20, (sent, rss() - before)
+    # the stuck session (it reads nothing) times out and frees its one slot
+    deadline = time.time() + 15
+    while True:
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        first = c.makefile("rb").readline()
+        c.close()
+        if first.startswith(b"220 ") or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert first.startswith(b"220 "), first
+    s.close()

@@ -93,10 +93,11 @@ def test_csv_round_trip_of_100000(srelay, tmp_path):
         scope = ("domain", "newsletter", "updates", "transactional")[i % 4]
         detail = 'says "gone", really' if i % 1000 == 0 else ""
         rows.append((f"user{i:06d}@example{i % 97}.org", scope, reasons[i % 4],
-                     str(1700000000 + i), "billing" if i % 2 else "", detail))
+                     str(1700000000 + i), "billing" if i % 2 else "", detail,
+                     "one-click" if i % 3 == 0 else "import"))
     with src.open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
-        w.writerow(["address", "scope", "reason", "created_at", "source", "detail"])
+        w.writerow(["address", "scope", "reason", "created_at", "source", "detail", "origin"])
         w.writerows(rows)
     t = time.time()
     out = r.ctl("suppression", "import", str(src), check=True)
@@ -106,7 +107,7 @@ def test_csv_round_trip_of_100000(srelay, tmp_path):
     assert "0 added, 100000 already" in again.stdout
     exp = r.ctl("suppression", "export", check=True).stdout
     back = list(csv.reader(io.StringIO(exp)))
-    assert back[0] == ["address", "scope", "reason", "created_at", "source", "detail"]
+    assert back[0] == ["address", "scope", "reason", "created_at", "source", "detail", "origin"]
     assert sorted(tuple(x) for x in back[1:]) == sorted(rows)
     print(f"import of 100,000 took {took:.1f} s")
 

@@ -206,6 +206,10 @@ def test_bad_tokens_change_nothing(uenv):
     assert mint(secret_of(r), "erin@example.org", issued=time.time()) in (
         token, mint(secret_of(r), "erin@example.org", issued=time.time() - 1))
     flipped = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
+    # the same token with another recipient of the same length put in, MAC kept
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    swapped = base64.urlsafe_b64encode(raw.replace(b"erin@example.org", b"eve1@example.org"))
+    assert swapped != token.encode()
     bad = {
         "forged": mint(b"\x00" * 32, "erin@example.org"),
         "bit-flipped": flipped,
@@ -213,6 +217,7 @@ def test_bad_tokens_change_nothing(uenv):
         "expired": mint(secret_of(r), "erin@example.org", issued=time.time() - 400 * 86400),
         "future": mint(secret_of(r), "erin@example.org", issued=time.time() + 86400),
         "other recipient, foreign key": mint(b"\x01" * 32, "frank@example.org"),
+        "other recipient, swapped in": swapped.rstrip(b"=").decode(),
         "garbage": "%00%0d%0a" + "x" * 50,
         "too long": "A" * 5000,
         "not base64": "!!!!",
@@ -296,3 +301,38 @@ def test_api_streams_and_suppressed_recipients(uenv):
     assert "kim@example.org" in out["error"]["message"]
     st, out, _ = r.http("POST", "/v1/messages", dict(body, stream="updates"), key=key)
     assert st == 202 and "suppressed" not in out
+
+
+def test_old_secret_stops_after_the_grace(make_relay):
+    port = free_port()
+    r = make_relay(api={"listen": f"127.0.0.1:{port}"},
+                   extra=STREAMS + f"[unsubscribe]\nbase_url = http://127.0.0.1:{port}\n"
+                                   "secret_grace = 1s\n")
+    r.api_port = port
+    old = secret_of(r)
+    r.ctl("unsubscribe", "rotate-secret", check=True)
+    time.sleep(2.5)
+    assert post(f"http://127.0.0.1:{port}/u/{mint(old, 'jo@example.org')}")[0] == 400
+    assert post(f"http://127.0.0.1:{port}/u/{mint(secret_of(r), 'jo@example.org')}")[0] == 200
+    assert [x["address"] for x in suppressions(r)] == ["jo@example.org"]
+
+
+def test_the_stream_a_message_names_decides(uenv):
+    """checked at RCPT in the source's stream, again in the one the header names"""
+    e, r = uenv, uenv.relay
+    r.ctl("source", "stream", "legacy", "--default", "newsletter", check=True)
+    r.ctl("suppression", "add", "ida@example.org", "--scope", "newsletter", check=True)
+    # a password reset from a newsletter source: delivered
+    assert send(e, ["ida@example.org"], "transactional", subject="reset") == (250, "")
+    [got] = e.mx_host.wait(1)
+    assert b"Subject: reset" in got.data and b"\r\nList-Unsubscribe:" not in got.data
+    # the other way round: dropped at submission, nothing queued, nothing corrupt
+    r.ctl("source", "stream", "legacy", "--default", "transactional", check=True)
+    assert send(e, ["ida@example.org"], "newsletter", subject="promo") == (250, "")
+    ev = events_of(r, "suppressed", rcpt="ida@example.org")
+    assert ev and ev[0]["detail"]["at"] == "submission"
+    acc = [a for a in events_of(r, "accepted", n=2) if a["msg"] == ev[0]["msg"]]
+    assert acc and acc[0]["detail"]["rcpts"] == 0 and acc[0]["detail"]["suppressed"] == 1
+    time.sleep(0.5)
+    assert len(e.mx_host.messages) == 1
+    assert r.wait_unspooled() == [] and "corrupt" not in r.log()
