@@ -182,6 +182,8 @@ static void add(struct api *a, struct evhttp_request *req)
 		http_error(req, 503, "store_error", "%s", err);
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		suppress_noted(a->deps.suppress, v[i].address);
 	log_info("admin suppressions added=%zu existing=%zu", added, n - added);
 	if (batch || added == 0)
 		http_json(req, added ? 201 : 200,

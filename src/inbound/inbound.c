@@ -138,10 +138,12 @@ static void deadline(struct isess *s)
 	evtimer_add(s->timer, &tv);
 }
 
-/* close after what is queued for the client has been written, or LAST_WORDS */
+/* close after what is queued for the client has been written, or LAST_WORDS (or the timeout) */
 static void closing(struct isess *s, enum reply r)
 {
-	struct timeval tv = {LAST_WORDS, 0};
+	uint64_t ms = s->in->lim.timeout_ms < LAST_WORDS * 1000 ? s->in->lim.timeout_ms
+	                                                        : LAST_WORDS * 1000;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 
 	reply(s, r, NULL);
 	s->st = IS_CLOSING;

@@ -26,7 +26,22 @@ struct suppress {
 	unsigned char secret[UNSUB_SECRET_LEN];
 	unsigned char previous[UNSUB_SECRET_LEN];
 	int64_t rotated_at; /* when previous stopped being current; 0: there is none */
+	/*
+	 * A Bloom filter of every address (and "@domain") on the list: most
+	 * recipients are on no list, and the filter says so without the store,
+	 * whose page cache every event written invalidates. A removed address
+	 * stays in it (a false positive costs one lookup); past its capacity it
+	 * is rebuilt twice as large.
+	 */
+	uint64_t *bloom;
+	size_t bloom_bits; /* a power of two */
+	size_t bloom_n;    /* addresses put in */
+	unsigned char bloom_key[crypto_shorthash_KEYBYTES];
 };
+
+#define BLOOM_K       7          /* hashes: about 1% false positives at 10 bits an address */
+#define BLOOM_MIN     (1u << 23) /* bits: 1 MiB, room for 800,000 addresses */
+#define BLOOM_PER_KEY 10
 
 static void clear_streams(struct suppress *sp)
 {
@@ -58,6 +73,83 @@ void suppress_configure(struct suppress *sp, const struct suppress_config *cfg)
 	sp->mailto_domain = xstrdup(cfg->mailto_domain);
 	sp->lifetime = cfg->token_lifetime;
 	sp->grace = cfg->secret_grace;
+}
+
+static void bloom_hashes(const struct suppress *sp, const char *key, uint64_t *h1, uint64_t *h2)
+{
+	unsigned char out[crypto_shorthash_BYTES];
+
+	crypto_shorthash(out, (const unsigned char *)key, strlen(key), sp->bloom_key);
+	memcpy(h1, out, 8);
+	*h2 = (*h1 >> 32 | *h1 << 32) * 0x9e3779b97f4a7c15ULL | 1;
+}
+
+static void bloom_put(struct suppress *sp, const char *key)
+{
+	uint64_t h1, h2;
+
+	bloom_hashes(sp, key, &h1, &h2);
+	for (unsigned i = 0; i < BLOOM_K; i++) {
+		uint64_t b = (h1 + i * h2) & (sp->bloom_bits - 1);
+		sp->bloom[b >> 6] |= 1ULL << (b & 63);
+	}
+	sp->bloom_n++;
+}
+
+static bool bloom_may(const struct suppress *sp, const char *key)
+{
+	uint64_t h1, h2;
+
+	if (sp->bloom == NULL)
+		return true;
+	bloom_hashes(sp, key, &h1, &h2);
+	for (unsigned i = 0; i < BLOOM_K; i++) {
+		uint64_t b = (h1 + i * h2) & (sp->bloom_bits - 1);
+		if (!(sp->bloom[b >> 6] & (1ULL << (b & 63))))
+			return false;
+	}
+	return true;
+}
+
+static void bloom_row(const struct store_suppression *e, void *arg)
+{
+	bloom_put(arg, e->address);
+}
+
+/* bloom_build - a filter of nbits bits (at least) of every address on the list */
+static void bloom_build(struct suppress *sp, size_t want)
+{
+	char err[256];
+	size_t bits = BLOOM_MIN;
+	struct store_supp_query q = {0};
+
+	while (bits < want * BLOOM_PER_KEY)
+		bits <<= 1;
+	free(sp->bloom);
+	sp->bloom_bits = bits;
+	sp->bloom = xcalloc(bits / 64, sizeof(uint64_t));
+	sp->bloom_n = 0;
+	if (store_suppressions_each(sp->st, &q, bloom_row, sp, err, sizeof(err)) < 0) {
+		/* without a complete filter, every lookup goes to the store */
+		log_err("suppression filter not built error=\"%s\"", err);
+		free(sp->bloom);
+		sp->bloom = NULL;
+	}
+}
+
+void suppress_noted(struct suppress *sp, const char *address)
+{
+	if (sp == NULL || sp->bloom == NULL)
+		return;
+	if ((sp->bloom_n + 1) * BLOOM_PER_KEY > sp->bloom_bits) {
+		/* full: twice as large, from the store (which has the new address already) */
+		size_t n = sp->bloom_n;
+		bloom_build(sp, 2 * (n + 1));
+		log_info("suppression filter rebuilt addresses=%zu bits=%zu", sp->bloom_n,
+		         sp->bloom_bits);
+		return;
+	}
+	bloom_put(sp, address);
 }
 
 static int parse_hex(const char *s, unsigned char out[UNSUB_SECRET_LEN])
@@ -139,6 +231,13 @@ struct suppress *suppress_new(struct store *st, struct eventlog *ev, const char 
 		suppress_free(sp);
 		return NULL;
 	}
+	randombytes_buf(sp->bloom_key, sizeof(sp->bloom_key));
+	bloom_build(sp, 0);
+	if (sp->bloom && sp->bloom_n * BLOOM_PER_KEY > sp->bloom_bits)
+		bloom_build(sp, 2 * sp->bloom_n); /* room to grow, at 10 bits an address */
+	if (sp->bloom)
+		log_info("suppression list loaded addresses=%zu filter_bits=%zu", sp->bloom_n,
+		         sp->bloom_bits);
 	return sp;
 }
 
@@ -153,6 +252,7 @@ void suppress_free(struct suppress *sp)
 	free(sp->bounce_domain);
 	sodium_memzero(sp->secret, sizeof(sp->secret));
 	sodium_memzero(sp->previous, sizeof(sp->previous));
+	free(sp->bloom);
 	free(sp);
 }
 
@@ -235,6 +335,8 @@ bool suppress_check(struct suppress *sp, const char *stream, const char *rcpt,
 		return false;
 	const char *at = strrchr(addr, '@');
 	snprintf(dom, sizeof(dom), "%s", at);
+	if (!bloom_may(sp, addr) && !bloom_may(sp, dom))
+		return false; /* on no list: the common case, without the store */
 	int rc = store_suppression_find(sp->st, addr, dom,
 	                                stream && stream[0] ? stream : "transactional", out, err,
 	                                sizeof(err));
@@ -274,6 +376,7 @@ int suppress_add(struct suppress *sp, struct store_suppression *e, char *err, si
 		return 0; /* already on the list: the first reason stands */
 	if (rc < 0)
 		return -1;
+	suppress_noted(sp, e->address);
 	struct buf d;
 	buf_init(&d);
 	buf_puts(&d, "{\"scope\":");

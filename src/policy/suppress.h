@@ -70,6 +70,8 @@ bool suppress_check(struct suppress *sp, const char *stream, const char *rcpt,
  * "suppression" with the reason. 0, or -1 with err.
  */
 int suppress_add(struct suppress *sp, struct store_suppression *e, char *err, size_t errlen);
+/* suppress_noted - address (normalized) was put on the list by someone else (the admin API) */
+void suppress_noted(struct suppress *sp, const char *address);
 /* suppress_scope_of - the scope an unsubscribe from stream gets: stream, or "domain" */
 const char *suppress_scope_of(const struct suppress *sp, const char *stream);
 

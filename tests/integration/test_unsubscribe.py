@@ -336,3 +336,19 @@ def test_the_stream_a_message_names_decides(uenv):
     time.sleep(0.5)
     assert len(e.mx_host.messages) == 1
     assert r.wait_unspooled() == [] and "corrupt" not in r.log()
+
+
+def test_the_list_survives_a_restart(uenv):
+    """the filter in front of the store is rebuilt from it at start"""
+    e, r = uenv, uenv.relay
+    r.ctl("suppression", "add", "max@example.org", check=True)
+    r.ctl("suppression", "add", "@gone.example", check=True)
+    r.stop()
+    r.start()
+    assert "suppression list loaded addresses=2" in r.log()
+    assert send(e, ["max@example.org"], "newsletter") == (250, "")
+    assert send(e, ["someone@gone.example"]) == (250, "")
+    assert events_of(r, "suppressed", rcpt="max@example.org")
+    assert events_of(r, "suppressed", rcpt="someone@gone.example")
+    assert send(e, ["nina@example.org"]) == (250, "")
+    e.mx_host.wait(1)
