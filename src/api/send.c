@@ -607,7 +607,8 @@ static json_t *summarize(json_t *events, const char **overall)
 {
 	json_t *rcpts = json_object(), *e;
 	size_t i;
-	bool any = false, pending = false, bounced = false, held = false, dropped = false;
+	bool any = false, pending = false, bounced = false, held = false, dropped = false,
+	     all_suppressed = true;
 
 	json_array_foreach(events, i, e)
 	{
@@ -620,7 +621,8 @@ static json_t *summarize(json_t *events, const char **overall)
 		else if (strcmp(type, "dropped") == 0 || strcmp(type, "deleted") == 0)
 			dropped = true;
 		if (rcpt[0] && (strcmp(type, "queued") == 0 || strcmp(type, "delivered") == 0 ||
-		                strcmp(type, "deferred") == 0 || strcmp(type, "bounced") == 0))
+		                strcmp(type, "deferred") == 0 || strcmp(type, "bounced") == 0 ||
+		                strcmp(type, "suppressed") == 0))
 			json_object_set_new(rcpts, rcpt, json_string(type));
 	}
 	const char *k;
@@ -630,13 +632,15 @@ static json_t *summarize(json_t *events, const char **overall)
 		any = true;
 		pending |= strcmp(v, "queued") == 0 || strcmp(v, "deferred") == 0;
 		bounced |= strcmp(v, "bounced") == 0;
+		all_suppressed &= strcmp(v, "suppressed") == 0;
 	}
-	*overall = dropped   ? "dropped"
-	           : held    ? "held"
-	           : !any    ? "accepted"
-	           : pending ? "queued"
-	           : bounced ? "bounced"
-	                     : "delivered";
+	*overall = dropped          ? "dropped"
+	           : held           ? "held"
+	           : !any           ? "accepted"
+	           : pending        ? "queued"
+	           : all_suppressed ? "suppressed"
+	           : bounced        ? "bounced"
+	                            : "delivered";
 	return rcpts;
 }
 

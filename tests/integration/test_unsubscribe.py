@@ -290,6 +290,9 @@ def test_api_streams_and_suppressed_recipients(uenv):
             "text": "t", "stream": "newsletter"}
     st, out, _ = r.http("POST", "/v1/messages", body, key=key)
     assert st == 202 and out["suppressed"] == ["kim@example.org"], out
+    st, fate, _ = r.http("GET", f"/v1/messages/{out['id']}", key=key)
+    assert st == 200 and fate["status"] == "suppressed", fate
+    assert fate["recipients"] == {"kim@example.org": "suppressed"}
     st, out, _ = r.http("POST", "/v1/messages", dict(body, stream="nosuch"), key=key)
     assert st == 422 and out["error"]["code"] == "unknown_stream"
     st, out, _ = r.http("POST", "/v1/messages",
