@@ -5,6 +5,17 @@
 #include "unsub_token.h"
 
 #define VERSION 0x01
+
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* urlsafe - only base64url characters: libsodium 1.0.18 decodes octets 0x80-0xff too */
+static bool urlsafe(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr(alphabet, s[i]) == NULL)
+			return false;
+	return true;
+}
 #define RAW_MAX (1 + 4 + 3 + SOURCE_NAME_MAX + STORE_STREAM_MAX + STORE_ADDR_MAX + UNSUB_MAC_LEN)
 
 static void mac(const unsigned char secret[UNSUB_SECRET_LEN], const unsigned char *p, size_t n,
@@ -82,7 +93,7 @@ enum unsub_verdict unsub_token_read(const unsigned char (*secrets)[UNSUB_SECRET_
 	bool ok = false;
 
 	memset(out, 0, sizeof(*out));
-	if (tl == 0 || tl > UNSUB_TOKEN_MAX ||
+	if (tl == 0 || tl > UNSUB_TOKEN_MAX || !urlsafe(token, tl) ||
 	    sodium_base642bin(raw, sizeof(raw), token, tl, NULL, &n, NULL,
 	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    n < 1 + 4 + 3 + UNSUB_MAC_LEN || raw[0] != VERSION)
@@ -141,7 +152,7 @@ bool verp_token_read(const unsigned char (*secrets)[UNSUB_SECRET_LEN], size_t ns
 	size_t n = 0;
 	bool ok = false;
 
-	if (len != VERP_TOKEN_LEN ||
+	if (len != VERP_TOKEN_LEN || !urlsafe(token, len) ||
 	    sodium_base642bin(raw, sizeof(raw), token, len, NULL, &n, NULL,
 	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    n != 8 + VERP_MAC_LEN)
@@ -204,7 +215,7 @@ bool rcpt_token_read(const unsigned char (*secrets)[UNSUB_SECRET_LEN], size_t ns
 	size_t n = 0;
 	bool ok = false;
 
-	if (len != RCPT_TOKEN_LEN ||
+	if (len != RCPT_TOKEN_LEN || !urlsafe(token, len) ||
 	    sodium_base642bin(raw, sizeof(raw), token, len, NULL, &n, NULL,
 	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    n != RCPT_RAW_LEN)
