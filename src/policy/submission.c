@@ -47,7 +47,6 @@
 #include "xmalloc.h"
 
 static void on_refused(evutil_socket_t fd, short what, void *arg);
-static void clear_dropped(struct submission *s);
 
 /* a message that counted against the source's rates will not be sent after all */
 static void unreserve(struct submission *s)
@@ -112,7 +111,7 @@ static void drop_content(struct submission *s)
 		scan_unreserve(s);
 }
 
-static void clear_content(struct submission *s)
+void sub_clear_content(struct submission *s)
 {
 	if (s->scan) {
 		/* the scanners are still at it: their answer is no longer wanted */
@@ -146,12 +145,12 @@ void submission_free(struct submission *s)
 		s->free_on_done = true;
 		return;
 	}
-	clear_content(s);
+	sub_clear_content(s);
 	event_free(s->later);
 	free(s->event_extra);
 	buf_release(&s->signed_by);
 	envelope_release(&s->env);
-	clear_dropped(s);
+	sub_clear_dropped(s);
 	source_unref(s->src);
 	free(s->hostname);
 	free(s);
@@ -170,42 +169,19 @@ void submission_set_limits(struct submission *s, const struct submission_limits 
 	s->lim = *lim;
 }
 
-static void clear_dropped(struct submission *s)
-{
-	for (size_t i = 0; i < s->ndropped; i++) {
-		free(s->dropped[i].addr);
-		free(s->dropped[i].orcpt);
-	}
-	free(s->dropped);
-	s->dropped = NULL;
-	s->ndropped = 0;
-	s->last_dropped = false;
-}
-
 void submission_reset(struct submission *s)
 {
 	if (s->phase != PH_COMMIT && s->phase != PH_SIGN)
-		clear_content(s);
+		sub_clear_content(s);
 	envelope_release(&s->env);
 	s->have_sender = false;
 	free(s->event_extra);
 	s->event_extra = NULL;
-	clear_dropped(s);
+	sub_clear_dropped(s);
 	/* the source's stream until the door or the message says otherwise */
 	strlcpy_(s->stream, s->src ? s->src->stream : "", sizeof(s->stream));
 	if (!suppress_stream_valid(s->env_->suppress, s->stream))
 		s->stream[0] = '\0'; /* a stream no longer declared: transactional */
-}
-
-bool submission_set_stream(struct submission *s, const char *stream)
-{
-	if (strcmp(stream, "transactional") == 0)
-		stream = "";
-	if (!suppress_stream_valid(s->env_->suppress, stream) ||
-	    (stream[0] && !suppress_broadcast(s->env_->suppress, stream)))
-		return false;
-	strlcpy_(s->stream, stream, sizeof(s->stream));
-	return true;
 }
 
 void submission_set_event_detail(struct submission *s, const char *members)
@@ -250,21 +226,12 @@ enum reply submission_add_rcpt(struct submission *s, const char *addr, const str
 			                "suppressed", NULL);
 			return RPL_RCPT_SUPPRESSED;
 		}
-		s->dropped = xrealloc(s->dropped, (s->ndropped + 1) * sizeof(*s->dropped));
-		s->dropped[s->ndropped].addr = xstrdup(addr);
-		s->dropped[s->ndropped].notify = p->notify;
-		s->dropped[s->ndropped].orcpt = p->orcpt[0] ? xstrdup(p->orcpt) : NULL;
-		s->dropped[s->ndropped++].why = why;
+		sub_drop(s, addr, p->notify, p->orcpt[0] ? p->orcpt : NULL, &why);
 		s->last_dropped = true;
 		return RPL_RCPT_OK;
 	}
 	envelope_add_rcpt(&s->env, addr, p->notify, p->orcpt[0] ? p->orcpt : NULL);
 	return RPL_RCPT_OK;
-}
-
-bool submission_rcpt_dropped(const struct submission *s)
-{
-	return s->last_dropped;
 }
 
 size_t submission_nrcpts(const struct submission *s)
@@ -330,7 +297,7 @@ uint64_t submission_data_begin(struct submission *s, const struct received_info 
 	char hex[ID_HEXLEN + 1];
 	struct received_info r = *ri;
 
-	clear_content(s);
+	sub_clear_content(s);
 	s->reason[0] = '\0';
 	s->replay = s->rescan = false;
 	s->env.id = id_next();
@@ -511,37 +478,8 @@ static void refuse_later(struct submission *s)
 	unreserve(s);
 	s->refused = s->fail != RPL_OK ? s->fail : RPL_IO_ERROR;
 	sub_record_refusal(s, s->refused);
-	clear_content(s);
+	sub_clear_content(s);
 	s->phase = PH_IDLE;
-	event_active(s->later, EV_TIMEOUT, 0);
-}
-
-/*
- * accept_suppressed - every recipient is suppressed: the client hears "250"
- * (it did at RCPT already), the events say what happened, nothing is queued
- */
-static void accept_suppressed(struct submission *s)
-{
-	struct buf detail;
-
-	s->reserved_at = 0; /* it counts as a message sent */
-	buf_init(&detail);
-	buf_printf(&detail,
-	           "{\"size\":%llu,\"rcpts\":0,\"client\":\"%s\",\"stream\":\"%s\","
-	           "\"suppressed\":%zu%s%s}",
-	           (unsigned long long)s->size,
-	           s->env.client && !strpbrk(s->env.client, "\"\\") ? s->env.client : "",
-	           s->stream[0] ? s->stream : "transactional", s->ndropped,
-	           s->event_extra ? "," : "", s->event_extra ? s->event_extra : "");
-	eventlog_add(s->events, "accepted", s->env.id, s->env.source, s->env.sender, NULL, NULL,
-	             detail.data);
-	buf_release(&detail);
-	for (size_t i = 0; i < s->ndropped; i++)
-		suppressed_event(s->events, s->env.id, s->env.source, s->env.sender,
-		                 s->dropped[i].addr, &s->dropped[i].why, "submission");
-	clear_content(s);
-	s->phase = PH_IDLE;
-	s->refused = RPL_QUEUED;
 	event_active(s->later, EV_TIMEOUT, 0);
 }
 
@@ -602,7 +540,7 @@ static void signed_done(struct sign_req *req, void *arg)
 	if (s->cancelled) {
 		/* the client never heard "250": dropping the message loses nothing */
 		unreserve(s);
-		clear_content(s);
+		sub_clear_content(s);
 		if (s->free_on_done)
 			submission_free(s);
 		return;
@@ -658,7 +596,7 @@ static void scanned(const struct scan_result *r, void *arg)
 	if (s->cancelled) {
 		/* the client never heard "250": dropping the message loses nothing */
 		unreserve(s);
-		clear_content(s);
+		sub_clear_content(s);
 		return;
 	}
 	s->scan_json = scan_result_json(r);
@@ -768,7 +706,7 @@ void submission_data_end(struct submission *s, submission_done_fn done, void *ar
 		return;
 	}
 	if (s->env.nrcpts == 0) {
-		accept_suppressed(s);
+		sub_accept_suppressed(s);
 		return;
 	}
 	if (s->scanning) {
@@ -786,7 +724,7 @@ const char *submission_reason(const struct submission *s)
 void submission_data_abort(struct submission *s)
 {
 	if (s->phase != PH_COMMIT && s->phase != PH_SIGN)
-		clear_content(s);
+		sub_clear_content(s);
 }
 
 void submission_cancel(struct submission *s)
@@ -841,48 +779,4 @@ void submission_replay(struct submission *s, const struct qmsg *msg, const char 
 	for (size_t i = 0; i < msg->nbody; i++)
 		submission_data_write(s, msg->body[i].p, msg->body[i].n);
 	submission_data_end(s, done, arg);
-}
-
-void sub_restream(struct submission *s)
-{
-	struct store_suppression why;
-	struct envelope keep;
-
-	/* recipients in the envelope, in order: those now suppressed leave it */
-	envelope_init(&keep);
-	for (size_t i = 0; i < s->env.nrcpts; i++) {
-		struct envelope_rcpt *r = &s->env.rcpts[i];
-		if (suppress_check(s->env_->suppress, s->stream, r->addr, &why)) {
-			s->dropped = xrealloc(s->dropped, (s->ndropped + 1) * sizeof(*s->dropped));
-			s->dropped[s->ndropped].addr = xstrdup(r->addr);
-			s->dropped[s->ndropped].notify = r->notify;
-			s->dropped[s->ndropped].orcpt = r->orcpt ? xstrdup(r->orcpt) : NULL;
-			s->dropped[s->ndropped++].why = why;
-		} else {
-			envelope_add_rcpt(&keep, r->addr, r->notify, r->orcpt);
-		}
-	}
-	/* those dropped for the old stream only come back */
-	size_t k = 0;
-	for (size_t i = 0; i < s->ndropped; i++) {
-		struct sub_dropped *d = &s->dropped[i];
-		if (suppress_check(s->env_->suppress, s->stream, d->addr, &d->why)) {
-			s->dropped[k++] = *d;
-			continue;
-		}
-		envelope_add_rcpt(&keep, d->addr, d->notify, d->orcpt);
-		free(d->addr);
-		free(d->orcpt);
-	}
-	s->ndropped = k;
-	/* the rest of the envelope stays as it was */
-	for (size_t i = 0; i < s->env.nrcpts; i++) {
-		free(s->env.rcpts[i].addr);
-		free(s->env.rcpts[i].orcpt);
-	}
-	free(s->env.rcpts);
-	s->env.rcpts = keep.rcpts;
-	s->env.nrcpts = keep.nrcpts;
-	s->env.cap = keep.cap;
-	memcpy(s->rcpt_stream, s->stream, sizeof(s->rcpt_stream));
 }

@@ -98,6 +98,8 @@ struct submission {
 };
 
 /* submission.c */
+/* sub_clear_content - forget the message being received (not the envelope) */
+void sub_clear_content(struct submission *s);
 void sub_flush_body(struct submission *s, bool all);
 /* sub_refuse - the message will be refused with r (reason: more words, or NULL) */
 void sub_refuse(struct submission *s, enum reply r, const char *reason);
@@ -117,6 +119,16 @@ int sub_prepare_signatures(struct submission *s);
 /* sub_finish_signatures - the signatures of s->sreq into s->sigs. 0 or -1. */
 int sub_finish_signatures(struct submission *s);
 void sub_release_keys(struct submission *s);
+/* submission_stream.c */
+/* sub_drop - rcpt is suppressed (why): left out of the envelope, its event written at commit */
+void sub_drop(struct submission *s, const char *addr, unsigned notify, const char *orcpt,
+              const struct store_suppression *why);
+void sub_clear_dropped(struct submission *s);
+/*
+ * sub_accept_suppressed - every recipient is suppressed: the client hears
+ * "250", the events say what happened, nothing is queued
+ */
+void sub_accept_suppressed(struct submission *s);
 /*
  * sub_restream - the content named another stream than the one its
  * recipients were checked in: check them again (a recipient suppressed in

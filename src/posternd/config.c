@@ -24,32 +24,7 @@
 #include "log.h"
 #include "strutil.h"
 #include "xmalloc.h"
-
-enum ctype {
-	CT_STR,
-	CT_PATH,
-	CT_LIST,
-	CT_ADDRS,
-	CT_UINT,
-	CT_SIZE,
-	CT_DURATION,
-	CT_BOOL,
-	CT_LEVEL,
-	CT_TRANSPORT,
-	CT_TLS,
-	CT_SYNC,
-	CT_ROUTE,
-};
-
-struct ckey {
-	const char *section;
-	const char *name;
-	enum ctype type;
-	size_t offset;
-	const char *def; /* NULL: required (or derived, see derive()) */
-	uint64_t min, max;
-	const char *doc;
-};
+#include "config_internal.h"
 
 /* the sections whose keys are domains or names of the administrator's */
 enum mkind { MAP_ROUTES, MAP_TLS, MAP_CONCURRENCY, MAP_POOLS, MAP_DLP, MAP_DLP_SETS, MAP_STREAMS };
@@ -68,237 +43,9 @@ static const struct {
 };
 #define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
-#define OFF(f) offsetof(struct config, f)
-#define U64MAX UINT64_MAX
-
-static const char default_ciphers[] = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                                      "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-                                      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
-static const char default_suites[] =
-        "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
-
-static const struct ckey keys[] = {
-        {"server", "hostname", CT_STR, OFF(hostname), NULL, 1, 253,
-         "the relay's host name (EHLO, Received, Message-ID); required"},
-        {"server", "user", CT_STR, OFF(user), "postern", 1, 64,
-         "account to run as after binding ports, when started as root"},
-        {"server", "state_dir", CT_PATH, OFF(state_dir), "/var/lib/postern", 1, 4000,
-         "where the store, the spool and the keys live"},
-        {"server", "spool_dir", CT_PATH, OFF(spool_dir), "", 0, 4000,
-         "the queue; default: STATE_DIR/spool"},
-        {"server", "control_socket", CT_PATH, OFF(control_socket), "", 0, 4000,
-         "the admin API's Unix socket; default: STATE_DIR/control.sock"},
-        {"server", "log_level", CT_LEVEL, OFF(log_level), "info", 0, 0,
-         "error, warn, info or debug"},
-
-        {"smtp", "listen", CT_ADDRS, OFF(listen), "0.0.0.0:587", 0, 0,
-         "submission with STARTTLS: ADDRESS:PORT list, empty for none"},
-        {"smtp", "listen_tls", CT_ADDRS, OFF(listen_tls), "0.0.0.0:465", 0, 0,
-         "submission over implicit TLS (RFC 8314): ADDRESS:PORT list, empty for none"},
-        {"smtp", "tls_cert", CT_PATH, OFF(tls_cert), "", 0, 4000,
-         "certificate chain (PEM); default: STATE_DIR/tls/cert.pem"},
-        {"smtp", "tls_key", CT_PATH, OFF(tls_key), "", 0, 4000,
-         "private key (PEM); default: STATE_DIR/tls/key.pem"},
-        {"smtp", "tls_ciphers", CT_STR, OFF(tls_ciphers), default_ciphers, 1, 2000,
-         "TLS 1.2 cipher list (forward secret AEAD only by default)"},
-        {"smtp", "tls_ciphersuites", CT_STR, OFF(tls_ciphersuites), default_suites, 1, 2000,
-         "TLS 1.3 cipher suites"},
-        {"smtp", "max_message_size", CT_SIZE, OFF(max_message_size), "25M", 1024, 64 * 1024 * 1024,
-         "largest message accepted (SIZE), octets with k/M/G"},
-        {"smtp", "max_recipients", CT_UINT, OFF(max_recipients), "100", 1, 10000,
-         "recipients per message"},
-        {"smtp", "max_header_size", CT_SIZE, OFF(max_header_size), "1M", 1024, 16 * 1024 * 1024,
-         "largest header section"},
-        {"smtp", "max_errors", CT_UINT, OFF(max_errors), "10", 1, 1000,
-         "errors in a session before it is closed"},
-        {"smtp", "max_connections", CT_UINT, OFF(max_connections), "1000", 1, 1000000,
-         "sessions at once, in total"},
-        {"smtp", "max_connections_per_ip", CT_UINT, OFF(max_connections_per_ip), "50", 1, 1000000,
-         "sessions at once from one client address"},
-        {"smtp", "command_timeout", CT_DURATION, OFF(command_timeout_ms), "5m", 1, U64MAX,
-         "time allowed for each command, idle or trickling"},
-        {"smtp", "data_timeout", CT_DURATION, OFF(data_timeout_ms), "10m", 1, U64MAX,
-         "time allowed for the whole content of DATA or of one BDAT chunk"},
-        {"smtp", "handshake_timeout", CT_DURATION, OFF(handshake_timeout_ms), "30s", 1, U64MAX,
-         "time allowed for a TLS handshake"},
-        {"smtp", "banner_delay", CT_DURATION, OFF(banner_delay_ms), "0", 0, 60000,
-         "wait before the greeting; a client talking first is refused"},
-        {"smtp", "auth_max_failures", CT_UINT, OFF(auth_max_failures), "3", 1, 100,
-         "failed AUTH per session before it is closed"},
-        {"smtp", "auth_ip_max_failures", CT_UINT, OFF(auth_ip_max_failures), "20", 1, 100000,
-         "failed AUTH per client address per window before AUTH is refused"},
-        {"smtp", "auth_account_max_failures", CT_UINT, OFF(auth_account_max_failures), "10", 1,
-         100000, "failed AUTH per user name per window before AUTH is refused"},
-        {"smtp", "auth_failure_window", CT_DURATION, OFF(auth_failure_window_ms), "15m", 1000,
-         U64MAX, "the window of the two limits above"},
-        {"smtp", "auth_cache_ttl", CT_DURATION, OFF(auth_cache_ttl_ms), "5m", 0, U64MAX,
-         "how long a verified password is remembered (0: verify every time)"},
-        {"smtp", "auth_threads", CT_UINT, OFF(auth_threads), "2", 1, 64,
-         "Argon2id verifications at once"},
-
-        {"spool", "commit_threads", CT_UINT, OFF(commit_threads), "16", 1, 256,
-         "queue files written (and, with sync = file, fsynced) at once"},
-        {"spool", "sync", CT_SYNC, OFF(spool_sync), "filesystem", 0, 0,
-         "before 250: filesystem (one syncfs for all messages in flight) or file "
-         "(an fsync per file)"},
-
-        {"delivery", "transport", CT_TRANSPORT, OFF(transport), "mx", 0, 0,
-         "how mail leaves unless [routes] says otherwise: mx, smarthost or capture"},
-        {"delivery", "capture_dir", CT_PATH, OFF(capture_dir), "", 0, 4000,
-         "where the capture transport writes; default: STATE_DIR/capture"},
-        {"delivery", "max_connections", CT_UINT, OFF(out_max_connections), "100", 1, 100000,
-         "outbound connections at once, in total"},
-        {"delivery", "destination_concurrency", CT_UINT, OFF(dest_concurrency), "10", 1, 1000,
-         "connections at once to one destination ([destination_concurrency] overrides)"},
-        {"delivery", "messages_per_connection", CT_UINT, OFF(msgs_per_conn), "100", 1, 100000,
-         "messages one connection carries before it closes"},
-        {"delivery", "connection_reuse_time", CT_DURATION, OFF(conn_reuse_ms), "2s", 0, 300000,
-         "how long a connection with nothing to carry stays open for the next message "
-         "to its destination (0: closes at once)"},
-        {"delivery", "connect_timeout", CT_DURATION, OFF(connect_timeout_ms), "30s", 1, U64MAX,
-         "time allowed to connect and for the greeting"},
-        {"delivery", "command_timeout", CT_DURATION, OFF(out_command_timeout_ms), "5m", 1, U64MAX,
-         "time allowed for each reply (RFC 5321 4.5.3.2)"},
-        {"delivery", "data_timeout", CT_DURATION, OFF(out_data_timeout_ms), "10m", 1, U64MAX,
-         "time allowed for the reply to the end of data"},
-        {"delivery", "resolver", CT_STR, OFF(resolver), "system", 1, 200,
-         "DNS: system (resolv.conf), recursive, or ADDRESS:PORT to forward to"},
-        {"delivery", "allow_private_destinations", CT_BOOL, OFF(allow_private), "no", 0, 0,
-         "deliver to MX hosts on loopback, private or link-local addresses"},
-        {"delivery", "smtp_port", CT_UINT, OFF(smtp_port), "25", 1, 65535, "the port of MX hosts"},
-        {"delivery", "tls", CT_TLS, OFF(tls_policy), "may", 0, 0,
-         "TLS unless [tls_policy] says otherwise: none, may, encrypt or verify"},
-        {"delivery", "tls_ca_file", CT_PATH, OFF(tls_ca_file), "", 0, 4000,
-         "CA certificates for verify; default: the system's"},
-        {"delivery", "smarthost", CT_ROUTE, OFF(smarthost), "", 0, 300,
-         "the relay for transport smarthost: [host]:port"},
-        {"delivery", "smarthost_tls", CT_TLS, OFF(smarthost_tls), "verify", 0, 0,
-         "TLS to the smarthost (verify: its certificate must name it)"},
-        {"delivery", "smarthost_user", CT_STR, OFF(smarthost_user), "", 0, 255,
-         "AUTH PLAIN user name for the smarthost (only over TLS)"},
-        {"delivery", "smarthost_password_file", CT_PATH, OFF(smarthost_password_file), "", 0, 4000,
-         "file holding the smarthost password"},
-        {"delivery", "pool", CT_STR, OFF(pool), "", 0, 63,
-         "the IP pool of sources that name none ([pools])"},
-
-        {"queue", "retry_min", CT_DURATION, OFF(retry_min_ms), "5m", 1, U64MAX,
-         "wait after the first failed attempt (doubles each time)"},
-        {"queue", "retry_max", CT_DURATION, OFF(retry_max_ms), "1h", 1, U64MAX,
-         "the longest wait between attempts"},
-        {"queue", "max_lifetime", CT_DURATION, OFF(max_lifetime_ms), "5d", 1, U64MAX,
-         "after this a message bounces"},
-        {"queue", "delay_warning", CT_DURATION, OFF(delay_warning_ms), "0", 0, U64MAX,
-         "send a delay notice after this (0: only when NOTIFY=DELAY asks, after 4h)"},
-        {"queue", "max_active", CT_UINT, OFF(max_active), "10000", 1, 1000000,
-         "messages loaded in memory at once"},
-
-        {"dkim", "key_dir", CT_PATH, OFF(dkim_key_dir), "", 0, 4000,
-         "private keys, owner-only; default: STATE_DIR/keys"},
-        {"dkim", "selector_prefix", CT_STR, OFF(dkim_selector_prefix), "postern", 1, 40,
-         "new selectors read PREFIX-YYYYMMDD-rsa and PREFIX-YYYYMMDD-ed25519"},
-        {"dkim", "expire", CT_DURATION, OFF(dkim_expire_ms), "0", 0, U64MAX,
-         "signatures expire this long after signing (x=); 0: no x= tag"},
-        {"dkim", "retire_grace", CT_DURATION, OFF(dkim_retire_grace_ms), "7d", 0, U64MAX,
-         "a replaced key stays published this long (longer than max_lifetime)"},
-        {"dkim", "check_interval", CT_DURATION, OFF(dkim_check_interval_ms), "1h", 1000, U64MAX,
-         "how often pending keys are looked up in DNS (and retiring keys retired)"},
-        {"dkim", "sign_threads", CT_UINT, OFF(dkim_sign_threads), "2", 1, 64,
-         "signatures computed at once"},
-        {"dkim", "dmarc_rua", CT_STR, OFF(dmarc_rua), "", 0, 255,
-         "where aggregate reports go in the suggested DMARC record; default: "
-         "dmarc-reports@DOMAIN"},
-
-        {"api", "listen", CT_ADDRS, OFF(api_listen), "", 0, 0,
-         "the HTTP send API (POST /v1/messages) in plain HTTP: ADDRESS:PORT list, empty for "
-         "none (loopback, or behind a TLS terminator)"},
-        {"api", "listen_tls", CT_ADDRS, OFF(api_listen_tls), "", 0, 0,
-         "the HTTP send API over TLS (HTTPS, with [smtp] tls_cert and tls_key)"},
-        {"api", "max_body", CT_SIZE, OFF(api_max_body), "36M", 65536, 128 * 1024 * 1024,
-         "largest request body (a message in base64 is a third larger than the message)"},
-        {"api", "max_connections", CT_UINT, OFF(api_max_conns), "512", 1, 100000,
-         "connections of the send listeners at once"},
-        {"api", "max_connections_per_ip", CT_UINT, OFF(api_max_conns_per_ip), "64", 1, 100000,
-         "connections of the send listeners at once from one client address"},
-        {"api", "request_timeout", CT_DURATION, OFF(api_timeout_ms), "60s", 1000, 3600000,
-         "time allowed to send a whole request"},
-        {"api", "admin_listen", CT_ADDRS, OFF(admin_listen), "", 0, 0,
-         "the admin API and /metrics over TCP (besides the control socket); needs "
-         "admin_token_file"},
-        {"api", "admin_token_file", CT_PATH, OFF(admin_token_file), "", 0, 4000,
-         "file holding the bearer token of admin_listen (at least 32 characters)"},
-        {"api", "admin_tls", CT_BOOL, OFF(admin_tls), "no", 0, 0,
-         "admin_listen speaks HTTPS (with [smtp] tls_cert and tls_key)"},
-
-        {"scan", "clamd", CT_STR, OFF(clamd), "", 0, 200,
-         "clamd's socket (an absolute path) or HOST:PORT; empty: no antivirus"},
-        {"scan", "clamd_timeout", CT_DURATION, OFF(clamd_timeout_ms), "30s", 100, 600000,
-         "time allowed for clamd's verdict"},
-        {"scan", "clamd_max_size", CT_SIZE, OFF(clamd_max_size), "25M", 1024, 1024ULL * 1024 * 1024,
-         "largest message sent to clamd (as its StreamMaxLength)"},
-        {"scan", "rspamd", CT_STR, OFF(rspamd), "", 0, 200,
-         "Rspamd's normal worker, HOST:PORT (11333); empty: no anti-spam"},
-        {"scan", "rspamd_timeout", CT_DURATION, OFF(rspamd_timeout_ms), "15s", 100, 600000,
-         "time allowed for Rspamd's verdict"},
-        {"scan", "on_error", CT_STR, OFF(scan_on_error), "tempfail", 1, 16,
-         "a scanner down, slow, or over a limit: tempfail (451, 503) or quarantine"},
-        {"scan", "max_memory", CT_SIZE, OFF(scan_max_memory), "1G", 1024 * 1024,
-         1024ULL * 1024 * 1024 * 1024,
-         "messages held whole for the scanners at once, in octets; more waits (451 4.7.0)"},
-        {"scan", "threads", CT_UINT, OFF(scan_threads), "2", 1, 64,
-         "MIME and DLP scans at once (off the event loop)"},
-        {"scan", "mime_max_depth", CT_UINT, OFF(mime_max_depth), "20", 1, 100,
-         "MIME nesting depth scanned; deeper is held"},
-        {"scan", "mime_max_parts", CT_UINT, OFF(mime_max_parts), "1000", 1, 100000,
-         "MIME parts scanned; more is held"},
-        {"scan", "mime_max_decoded", CT_SIZE, OFF(mime_max_decoded), "64M", 1024,
-         1024ULL * 1024 * 1024, "octets decoded for scanning; more is held"},
-        {"scan", "quarantine_retention", CT_DURATION, OFF(quarantine_retention_ms), "30d", 1000,
-         U64MAX, "quarantined messages older than this are deleted (with an event)"},
-
-        {"events", "retention", CT_DURATION, OFF(events_retention_ms), "30d", 0, U64MAX,
-         "events older than this are deleted, a batch at a time (0: kept forever)"},
-
-        {"webhooks", "timeout", CT_DURATION, OFF(webhook_timeout_ms), "10s", 1000, 300000,
-         "time allowed for a webhook POST"},
-        {"webhooks", "retry_min", CT_DURATION, OFF(webhook_retry_min_ms), "10s", 100, 3600000,
-         "wait after a failed webhook POST; doubles each time, up to an hour"},
-        {"webhooks", "max_age", CT_DURATION, OFF(webhook_max_age_ms), "24h", 1000, U64MAX,
-         "an event not delivered to its webhook by then is given up"},
-        {"webhooks", "max_queued", CT_UINT, OFF(webhook_max_queued), "100000", 1, 10000000,
-         "events waiting for webhooks at once; beyond, the oldest are dropped (counted)"},
-        {"webhooks", "allow_private", CT_BOOL, OFF(webhook_allow_private), "no", 0, 0,
-         "allow webhook URLs on loopback and private addresses"},
-
-        {"unsubscribe", "base_url", CT_STR, OFF(unsub_base_url), "", 0, 200,
-         "where one-click links point (https://HOST[:PORT], serving /u/); default: "
-         "https://HOSTNAME"},
-        {"unsubscribe", "mailto_domain", CT_STR, OFF(unsub_mailto_domain), "", 0, 253,
-         "the domain of the unsubscribe+TOKEN@ address; default: HOSTNAME"},
-        {"unsubscribe", "token_lifetime", CT_DURATION, OFF(unsub_token_lifetime_ms), "365d",
-         86400000, U64MAX, "how long an unsubscribe link keeps working"},
-        {"inbound", "listen", CT_ADDRS, OFF(inbound_listen), "", 0, 0,
-         "SMTP for Postern's own addresses only (unsubscribe+, bounces+, complaints): "
-         "ADDRESS:PORT list (port 25 in production), empty for none"},
-        {"inbound", "bounce_domain", CT_STR, OFF(bounce_domain), "", 0, 253,
-         "envelope senders become bounces+TOKEN@THIS (VERP); its MX must reach the "
-         "inbound listener; empty: senders kept"},
-        {"inbound", "complaints", CT_STR, OFF(complaints), "", 0, 254,
-         "the address feedback loops send ARF complaint reports to; empty for none"},
-        {"inbound", "max_message_size", CT_SIZE, OFF(inbound_max_size), "10M", 1024,
-         64 * 1024 * 1024, "largest report accepted"},
-        {"inbound", "timeout", CT_DURATION, OFF(inbound_timeout_ms), "2m", 1000, U64MAX,
-         "time allowed for each command and for the whole of DATA"},
-        {"inbound", "max_connections", CT_UINT, OFF(inbound_max_connections), "100", 1, 100000,
-         "sessions at once"},
-        {"unsubscribe", "secret_grace", CT_DURATION, OFF(unsub_secret_grace_ms), "30d", 0, U64MAX,
-         "how long the secret before a rotation still verifies links"},
-};
-
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
 struct parse_ctx {
 	struct config *c;
-	bool seen[NKEYS];
+	bool seen[CONFIG_KEYS_MAX];
 	char err[512];
 	int line;  /* current line, counted by reader() */
 	bool cont; /* it is indented: a continuation of the previous key */
@@ -647,16 +394,17 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct parse_ctx *p = user;
 	char msg[256];
 
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].section, section) != 0 || strcmp(keys[i].name, name) != 0)
+	for (size_t i = 0; i < config_nkeys; i++) {
+		if (strcmp(config_keys[i].section, section) != 0 ||
+		    strcmp(config_keys[i].name, name) != 0)
 			continue;
 		/* a repeated key is a continuation line for lists, a mistake otherwise */
-		bool list = keys[i].type == CT_LIST || keys[i].type == CT_ADDRS;
+		bool list = config_keys[i].type == CT_LIST || config_keys[i].type == CT_ADDRS;
 		if (p->seen[i] && !(list && p->cont)) {
 			snprintf(msg, sizeof(msg), "given more than once");
 			goto bad;
 		}
-		if (set_value(p->c, &keys[i], value, p->seen[i], msg, sizeof(msg)) < 0)
+		if (set_value(p->c, &config_keys[i], value, p->seen[i], msg, sizeof(msg)) < 0)
 			goto bad;
 		p->seen[i] = true;
 		return 1;
@@ -671,8 +419,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	bool known_section = false;
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0)
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].section, section) == 0)
 			known_section = true;
 	if (!known_section)
 		snprintf(msg, sizeof(msg), "unknown section");
@@ -876,14 +624,16 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 	struct parse_ctx p;
 	char msg[256];
 
+	if (config_nkeys > CONFIG_KEYS_MAX)
+		abort(); /* a key added past the table's bound: raise CONFIG_KEYS_MAX */
 	memset(&p, 0, sizeof(p));
 	p.c = xcalloc(1, sizeof(*p.c));
 	p.c->path = xstrdup(path);
-	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].def &&
-		    set_value(p.c, &keys[i], keys[i].def, false, msg, sizeof(msg)) < 0)
-			fatal("config: bad built-in default for [%s] %s: %s", keys[i].section,
-			      keys[i].name, msg);
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (config_keys[i].def && set_value(p.c, &config_keys[i], config_keys[i].def, false,
+		                                    msg, sizeof(msg)) < 0)
+			fatal("config: bad built-in default for [%s] %s: %s",
+			      config_keys[i].section, config_keys[i].name, msg);
 	p.f = fopen(path, "r");
 	if (p.f == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %m", path);
@@ -905,10 +655,10 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		config_free(p.c);
 		return NULL;
 	}
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (keys[i].def == NULL && !p.seen[i]) {
-			snprintf(err, errlen, "%s: [%s] %s: required (%s)", path, keys[i].section,
-			         keys[i].name, keys[i].doc);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		if (config_keys[i].def == NULL && !p.seen[i]) {
+			snprintf(err, errlen, "%s: [%s] %s: required (%s)", path,
+			         config_keys[i].section, config_keys[i].name, config_keys[i].doc);
 			config_free(p.c);
 			return NULL;
 		}
@@ -942,9 +692,9 @@ void config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < NKEYS; i++) {
-		void *field = (char *)c + keys[i].offset;
-		switch (keys[i].type) {
+	for (size_t i = 0; i < config_nkeys; i++) {
+		void *field = (char *)c + config_keys[i].offset;
+		switch (config_keys[i].type) {
 		case CT_STR:
 		case CT_PATH:
 		case CT_LEVEL:
@@ -987,16 +737,18 @@ void config_print_keys(void)
 	       "[pools]                    NAME = ADDRESS=EHLO-NAME, ...\n"
 	       "(DOMAIN-PATTERN: example.com, .example.com for its subdomains, * for all)\n");
 
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(section, keys[i].section) != 0) {
-			section = keys[i].section;
+	for (size_t i = 0; i < config_nkeys; i++) {
+		if (strcmp(section, config_keys[i].section) != 0) {
+			section = config_keys[i].section;
 			printf("\n[%s]\n", section);
 		}
-		printf("%-26s %-12s %s\n", keys[i].name,
-		       keys[i].def ? (keys[i].def[0] ? (strlen(keys[i].def) > 12 ? "(see doc)"
-		                                                                 : keys[i].def)
-		                                     : "(derived)")
-		                   : "(required)",
-		       keys[i].doc);
+		printf("%-26s %-12s %s\n", config_keys[i].name,
+		       config_keys[i].def
+		               ? (config_keys[i].def[0]
+		                          ? (strlen(config_keys[i].def) > 12 ? "(see doc)"
+		                                                             : config_keys[i].def)
+		                          : "(derived)")
+		               : "(required)",
+		       config_keys[i].doc);
 	}
 }

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "privdrop.h"
+#include "process.h"
 #include "queue.h"
 #include "resolve.h"
 #include "scan.h"
@@ -51,10 +52,7 @@
 #include "store.h"
 #include "strutil.h"
 #include "submission.h"
-#include "suppress.h"
-#include "report.h"
-#include "feedback.h"
-#include "inbound.h"
+#include "lists.h"
 #include "tls.h"
 #include "webhooks.h"
 #include "xmalloc.h"
@@ -81,9 +79,7 @@ struct daemon {
 	struct signer *signer;
 	struct scanner *scanner;        /* clamd, Rspamd, MIME and DLP */
 	struct content_policy *content; /* what their findings mean */
-	struct suppress *suppress;      /* streams, the suppression list, unsubscribe links */
-	struct feedback *feedback;      /* what mail to Postern's own addresses means */
-	struct inbound *inbound;        /* the listener for that mail */
+	struct lists lists;             /* streams, the suppression list, the inbound listener */
 	uint64_t quarantine_checked_ms; /* the last look for expired quarantined messages */
 	struct submission_env subenv;
 	struct buf spf;             /* the SPF record the sending addresses need */
@@ -190,74 +186,6 @@ static enum queue_gate source_gate(const char *source, void *arg)
 	return s->drop_queued ? QGATE_DROP : QGATE_HOLD;
 }
 
-/* the suppression list reaching queued mail */
-static bool queue_suppressed(const char *stream, const char *rcpt, struct buf *detail, void *arg)
-{
-	struct daemon *dm = arg;
-	struct store_suppression why;
-
-	if (!suppress_check(dm->suppress, stream, rcpt, &why))
-		return false;
-	suppress_event_detail(&why, "delivery", detail);
-	return true;
-}
-
-/* a remote server said the mailbox is gone: no more mail to it, in any stream */
-static void queue_bounced(const char *source, const char *stream, const char *rcpt, const char *dsn,
-                          const char *reply, void *arg)
-{
-	struct daemon *dm = arg;
-	struct store_suppression e;
-	char err[256];
-
-	if (report_bounce_class(dsn) != REPORT_BOUNCE_HARD)
-		return;
-	memset(&e, 0, sizeof(e));
-	strlcpy_(e.address, rcpt, sizeof(e.address));
-	strlcpy_(e.scope, "domain", sizeof(e.scope));
-	strlcpy_(e.reason, "hard-bounce", sizeof(e.reason));
-	strlcpy_(e.origin, "delivery", sizeof(e.origin));
-	strlcpy_(e.source, source ? source : "", sizeof(e.source));
-	snprintf(e.detail, sizeof(e.detail), "%s %s", dsn, reply ? reply : "");
-	if (suppress_add(dm->suppress, &e, err, sizeof(err)) < 0)
-		log_err("suppression not added address=%s error=\"%s\"", rcpt, err);
-}
-
-/* VERP: the envelope sender a message leaves with */
-static bool queue_verp(uint64_t id, size_t idx, const char *rcpt, struct buf *out, void *arg)
-{
-	return suppress_verp(((struct daemon *)arg)->suppress, id, idx, rcpt, out);
-}
-
-static enum reply inbound_rcpt(const char *addr, void *arg)
-{
-	return feedback_rcpt(((struct daemon *)arg)->feedback, addr);
-}
-
-static void inbound_message(const char *sender, char *const *rcpts, size_t n, const char *msg,
-                            size_t len, const char *client, void *arg)
-{
-	feedback_message(((struct daemon *)arg)->feedback, sender, rcpts, n, msg, len, client);
-}
-
-/* suppress_settings - the [streams] and [unsubscribe] of c, borrowed from it */
-static void suppress_settings(const struct config *c, struct suppress_config *sc,
-                              const char **names, const char **scopes)
-{
-	for (size_t i = 0; i < c->streams.n; i++) {
-		names[i] = c->streams.v[i].key;
-		scopes[i] = c->streams.v[i].value;
-	}
-	sc->streams = names;
-	sc->scopes = scopes;
-	sc->nstreams = c->streams.n;
-	sc->base_url = c->unsub_base_url;
-	sc->mailto_domain = c->unsub_mailto_domain;
-	sc->bounce_domain = c->bounce_domain;
-	sc->token_lifetime = (int64_t)(c->unsub_token_lifetime_ms / 1000);
-	sc->secret_grace = (int64_t)(c->unsub_secret_grace_ms / 1000);
-}
-
 /* every event: counted for /metrics (and offered to the source's webhooks) */
 static void on_event(const struct store_event *e, void *arg)
 {
@@ -358,32 +286,6 @@ static void usage(void)
 	exit(2);
 }
 
-static int bind_tcp(const char *addr, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	int one = 1;
-
-	if (addrport_parse(addr, &ss, &sslen) < 0) {
-		snprintf(err, errlen, "[smtp] listen: '%s' is not ADDRESS:PORT", addr);
-		return -1;
-	}
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, 1024) < 0) {
-		snprintf(err, errlen, "listen on %s: %s", addr, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static SSL_CTX *load_tls(const struct config *c, char *err, size_t errlen)
 {
 	return tls_server_ctx_new(c->tls_cert, c->tls_key, c->tls_ciphers, c->tls_ciphersuites, err,
@@ -420,17 +322,7 @@ static void apply(struct daemon *dm, const struct config *c)
 	smtpd_set_hostname(dm->smtpd, c->hostname);
 	auth_set_limits(dm->auth, &al);
 	dm->subenv.dkim_expire = (int64_t)(c->dkim_expire_ms / 1000);
-	if (dm->suppress) {
-		struct suppress_config sc;
-		const char **names = xcalloc(c->streams.n + 1, sizeof(char *));
-		const char **scopes = xcalloc(c->streams.n + 1, sizeof(char *));
-		suppress_settings(c, &sc, names, scopes);
-		suppress_configure(dm->suppress, &sc);
-		if (dm->feedback)
-			feedback_set_complaints(dm->feedback, c->complaints);
-		free(names);
-		free(scopes);
-	}
+	lists_apply(&dm->lists, c);
 	domains_set_grace(dm->domains, (int64_t)(c->dkim_retire_grace_ms / 1000));
 	dm->expect.spf = dm->spf.data;
 	dm->expect.dmarc_rua = c->dmarc_rua;
@@ -515,46 +407,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	on_stop_check(-1, 0, dm);
 }
 
-static void daemonize(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		fatal("fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	int fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-}
-
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-/* create dir (and parents) and, when root, give it to the run-as account */
-static void prepare_dir(const char *dir, const struct runas *ra)
-{
-	char err[512];
-
-	if (mkdir_p(dir, 0700, err, sizeof(err)) < 0)
-		fatal("%s", err);
-	if (ra && chown(dir, ra->uid, ra->gid) < 0)
-		fatal("chown %s: %s", dir, strerror(errno));
-}
-
 struct bound {
 	int fd;
 	const char *addr;
@@ -562,20 +414,6 @@ struct bound {
 	int door; /* -1: SMTP submission; DOOR_INBOUND; else an enum api_door_kind */
 };
 #define DOOR_INBOUND (-2)
-
-/* the admin token: the file's first line, at least 32 characters */
-static char *read_token(const char *path)
-{
-	char err[256], *text = NULL;
-	size_t n = 0;
-
-	if (file_read(path, 4096, &text, &n, err, sizeof(err)) < 0)
-		fatal("[api] admin_token_file: %s", err);
-	text[strcspn(text, "\r\n")] = '\0';
-	if (strlen(text) < 32)
-		fatal("[api] admin_token_file: %s: the token must be at least 32 characters", path);
-	return text;
-}
 
 static void apply_api(struct daemon *dm, const struct config *c)
 {
@@ -640,28 +478,12 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 		fatal("delivery: %s", err);
 	dm->queue = queue_new(dm->base, dm->spool, dm->mta, dm->events, &ds.queue);
 	queue_set_gate(dm->queue, source_gate, dm);
-	{
-		struct suppress_config sc;
-		const char **names = xcalloc(c->streams.n + 1, sizeof(char *));
-		const char **scopes = xcalloc(c->streams.n + 1, sizeof(char *));
-		char *kp = xasprintf("%s/unsubscribe.key", c->state_dir);
-		suppress_settings(c, &sc, names, scopes);
-		dm->suppress = suppress_new(dm->store, dm->events, kp, &sc, err, sizeof(err));
-		free(kp);
-		free(names);
-		free(scopes);
-		if (dm->suppress == NULL)
-			fatal("unsubscribe: %s", err);
-	}
-	queue_set_suppress(dm->queue, queue_suppressed, queue_bounced, queue_verp, dm);
-	dm->feedback = feedback_new(dm->suppress, dm->store, dm->events, c->complaints);
-	struct inbound_handler ih = {inbound_rcpt, inbound_message, dm};
-	struct inbound_limits il = {c->inbound_max_size, c->inbound_timeout_ms,
-	                            (size_t)c->inbound_max_connections, 10};
-	dm->inbound = inbound_new(dm->base, c->hostname, &ih, &il);
+	if (lists_start(&dm->lists, dm->base, c, dm->store, dm->events, dm->queue, err,
+	                sizeof(err)) < 0)
+		fatal("unsubscribe: %s", err);
 	for (size_t i = 0; i < nb; i++)
 		if (b[i].door == DOOR_INBOUND &&
-		    inbound_listen(dm->inbound, b[i].fd, b[i].addr, err, sizeof(err)) < 0)
+		    lists_listen(&dm->lists, b[i].fd, b[i].addr, err, sizeof(err)) < 0)
 			fatal("%s", err);
 	delivery_settings_release(&ds);
 	buf_init(&dm->spf);
@@ -679,8 +501,9 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	dm->content = content_policy_new(dm->scanner);
 	if (scanning_apply(dm->scanner, dm->content, c, err, sizeof(err)) < 0)
 		fatal("%s: %s", c->path, err);
-	dm->subenv = (struct submission_env){dm->spool,  dm->queue, dm->events,  dm->domains,
-	                                     dm->signer, 0,         dm->content, dm->suppress};
+	dm->subenv =
+	        (struct submission_env){dm->spool,  dm->queue, dm->events,  dm->domains,
+	                                dm->signer, 0,         dm->content, dm->lists.suppress};
 	struct smtpd_deps deps = {dm->reg, dm->auth, dm->spool, dm->queue, dm->events, &dm->subenv};
 	dm->smtpd = smtpd_new(dm->base, c->hostname, &deps);
 	smtpd_set_tls(dm->smtpd, tls);
@@ -705,7 +528,7 @@ static void start_services(struct daemon *dm, struct bound *b, size_t nb, int ct
 	        .events = dm->events,
 	        .subenv = &dm->subenv,
 	        .hostname = c->hostname,
-	        .suppress = dm->suppress,
+	        .suppress = dm->lists.suppress,
 	};
 	dm->api = api_new(dm->base, &ad);
 	api_set_tls(dm->api, tls);
@@ -754,7 +577,7 @@ static void stop_services(struct daemon *dm)
 	dm->webhooks = NULL;
 	webhooks_free(w);
 	resolver_free(dm->hook_dns);
-	inbound_free(dm->inbound);
+	lists_stop(&dm->lists); /* the inbound listener */
 	smtpd_free(dm->smtpd);
 	/* signatures in flight end first: their messages are dropped (never answered) */
 	signer_free(dm->signer);
@@ -769,8 +592,7 @@ static void stop_services(struct daemon *dm)
 	mta_free(dm->mta);
 	spool_stop(dm->spool);
 	queue_free(dm->queue);
-	feedback_free(dm->feedback);
-	suppress_free(dm->suppress); /* the queue asked it last */
+	lists_free(&dm->lists); /* the queue asked it last */
 	spool_free(dm->spool);
 	eventlog_close(dm->events);
 	metrics_reset();
@@ -846,17 +668,17 @@ int main(int argc, char **argv)
 		drop = &ra;
 	}
 	if (!foreground)
-		daemonize();
+		process_daemonize();
 	enum log_level lv = LOG_LV_INFO;
 	log_parse_level(dm.cfg->log_level, &lv);
 	log_init("posternd", foreground, lv);
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	process_raise_nofile();
 
-	prepare_dir(dm.cfg->state_dir, drop);
-	prepare_dir(dm.cfg->spool_dir, drop);
-	prepare_dir(dm.cfg->capture_dir, drop);
-	prepare_dir(dm.cfg->dkim_key_dir, drop);
+	process_prepare_dir(dm.cfg->state_dir, drop);
+	process_prepare_dir(dm.cfg->spool_dir, drop);
+	process_prepare_dir(dm.cfg->capture_dir, drop);
+	process_prepare_dir(dm.cfg->dkim_key_dir, drop);
 	struct bound b[6 * CONFIG_LIST_MAX];
 	size_t nb = 0;
 	const struct {
@@ -873,7 +695,7 @@ int main(int argc, char **argv)
 	};
 	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
 		for (size_t i = 0; i < lists[k].l->n; i++) {
-			b[nb].fd = bind_tcp(lists[k].l->v[i], err, sizeof(err));
+			b[nb].fd = process_bind_tcp(lists[k].l->v[i], err, sizeof(err));
 			if (b[nb].fd < 0)
 				fatal("%s", err);
 			b[nb].addr = lists[k].l->v[i];
@@ -884,7 +706,7 @@ int main(int argc, char **argv)
 	}
 	/* read as root, like the TLS key: the file may be root's alone */
 	if (dm.cfg->admin_listen.n > 0)
-		dm.admin_token = read_token(dm.cfg->admin_token_file);
+		dm.admin_token = process_read_token(dm.cfg->admin_token_file);
 	int ctl = api_bind_unix(dm.cfg->control_socket, drop ? ra.uid : geteuid(),
 	                        drop ? ra.gid : getegid(), err, sizeof(err));
 	if (ctl < 0)
