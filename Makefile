@@ -9,6 +9,7 @@ TESTBUILD  ?= build-test
 FUZZBUILD  ?= build-fuzz
 PYTHON     ?= /usr/bin/python3
 FUZZ_SECONDS ?= 20
+FUZZ_JOBS    ?= 1
 
 .PHONY: all build run test unit integration format-check bench fuzz clean
 
@@ -52,7 +53,7 @@ fuzz:
 		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
 		-Dc_args=-fsanitize=fuzzer-no-link
 	ninja -C $(FUZZBUILD)
-	@tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS)
+	@tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)
