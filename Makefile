@@ -3,6 +3,7 @@
 #   make test   build with ASan+UBSan and run every unit and integration test
 #   make bench  run the benchmarks (see docs/BENCHMARKS.md)
 #   make fuzz   run each libFuzzer harness briefly
+#   make crashtest  kill -9 the relay 100 times under load, and the power-loss control
 
 BUILD      ?= build
 TESTBUILD  ?= build-test
@@ -10,8 +11,9 @@ FUZZBUILD  ?= build-fuzz
 PYTHON     ?= /usr/bin/python3
 FUZZ_SECONDS ?= 20
 FUZZ_JOBS    ?= 1
+CRASH_KILLS  ?= 100
 
-.PHONY: all build run test unit integration format-check bench fuzz clean
+.PHONY: all build run test unit integration format-check bench fuzz crashtest clean
 
 all: build
 
@@ -54,6 +56,13 @@ fuzz:
 		-Dc_args=-fsanitize=fuzzer-no-link
 	ninja -C $(FUZZBUILD)
 	@tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+crashtest:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(TESTBUILD)/build.ninja
+	ninja -C $(TESTBUILD) posternd posternctl
+	POSTERN_BUILD=$(CURDIR)/$(TESTBUILD) $(PYTHON) tests/integration/crash.py \
+		--kills $(CRASH_KILLS) --power-loss
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)
