@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -93,14 +94,50 @@ def test_kill9_during_a_burst_loses_nothing(legacy):
     assert set(acked) <= got
 
 
+def records(data):
+    """a queue file's records: [(type, payload)], the E record last"""
+    out, i = [], 0
+    while i < len(data):
+        n = int.from_bytes(data[i + 1:i + 5], "big")
+        out.append((data[i:i + 1], data[i + 5:i + 5 + n]))
+        i += 5 + n
+    return out
+
+
+def seal(recs):
+    """a queue file of these records with a valid E (length and CRC-32), so
+    that only the records themselves are wrong"""
+    body = b"".join(t + len(p).to_bytes(4, "big") + p for t, p in recs)
+    end = len(body).to_bytes(8, "big") + zlib.crc32(body).to_bytes(4, "big")
+    return body + b"E" + len(end).to_bytes(4, "big") + end
+
+
+def test_queue_file_records_round_trip(legacy):
+    relay = legacy
+    block_delivery(relay)
+    [qid] = send(relay)
+    data = (relay.state / "spool" / "queue" / qid).read_bytes()
+    recs = records(data)
+    assert recs[0] == (b"V", b"POSTERN-QUEUE/1") and recs[-1][0] == b"E"
+    assert seal(recs[:-1]) == data  # the test's sealing is the relay's
+
+
 def test_corrupt_and_half_written_files_at_startup(legacy):
     relay = legacy
     block_delivery(relay)
-    ids = send(relay, 4)
+    ids = send(relay, 7)
     relay.stop()
     q = relay.state / "spool" / "queue"
     tmp = relay.state / "spool" / "tmp"
-    good, truncated, flipped, empty = ids
+    good, truncated, flipped, empty, unknown, headless, twice = ids
+    # well sealed, wrong inside: a record type from the future, no header
+    # section, a second version record
+    recs = records((q / unknown).read_bytes())[:-1]
+    (q / unknown).write_bytes(seal(recs[:-1] + [(b"Z", b"from a newer Postern")] + recs[-1:]))
+    recs = records((q / headless).read_bytes())[:-1]
+    (q / headless).write_bytes(seal([r for r in recs if r[0] != b"H"]))
+    recs = records((q / twice).read_bytes())[:-1]
+    (q / twice).write_bytes(seal(recs[:1] + recs))
     data = (q / truncated).read_bytes()
     (q / truncated).write_bytes(data[: len(data) // 2])
     data = bytearray((q / flipped).read_bytes())
@@ -115,10 +152,11 @@ def test_corrupt_and_half_written_files_at_startup(legacy):
     [eml] = relay.wait_captured(1)
     assert eml.name == good + ".eml"
     corrupt = sorted(p.name for p in (relay.state / "spool" / "corrupt").iterdir())
-    assert corrupt == sorted([truncated, flipped, empty, "not-a-queue-id", "ffffffffffffffff"])
+    assert corrupt == sorted([truncated, flipped, empty, unknown, headless, twice,
+                              "not-a-queue-id", "ffffffffffffffff"])
     assert list(tmp.iterdir()) == []
     log = relay.log()
-    for name in (truncated, flipped, empty):
+    for name in (truncated, flipped, empty, unknown, headless, twice):
         assert f"spool corrupt file={name}" in log
     assert "spool removed half-written file=tmp/0123456789abcdef" in log
     # the daemon runs on and takes new mail
