@@ -71,6 +71,7 @@ struct isess {
 	struct data_decoder dec;
 	struct buf msg;
 	bool too_big;
+	bool has_nul; /* a NUL octet in the content: refused (554 5.6.0) */
 	int errors;
 };
 
@@ -106,6 +107,7 @@ static void reset(struct isess *s)
 	s->nrcpts = 0;
 	buf_release(&s->msg);
 	s->too_big = false;
+	s->has_nul = false;
 }
 
 static void reply(struct isess *s, enum reply r, const char *fmt, ...)
@@ -185,6 +187,8 @@ static void content_sink(const char *p, size_t n, void *arg)
 		buf_release(&s->msg);
 		return;
 	}
+	if (memchr(p, '\0', n) != NULL)
+		s->has_nul = true; /* refused whole at the end, as submission does */
 	buf_append(&s->msg, p, n);
 }
 
@@ -292,6 +296,12 @@ static void finish_data(struct isess *s)
 	if (s->too_big) {
 		log_info("inbound message too big client=%s", s->client);
 		reply(s, RPL_SIZE_EXCEEDED, NULL);
+		reset(s);
+		return;
+	}
+	if (s->has_nul) {
+		log_info("inbound content refused client=%s why=nul", s->client);
+		reply(s, RPL_CONTENT_NUL, NULL);
 		reset(s);
 		return;
 	}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import message
+from conftest import RawSMTP, free_port, message
 
 HEAD = b"From: app@example.com\r\nTo: user@example.org\r\nSubject: s\r\n\r\n"
 
@@ -288,3 +288,62 @@ def test_unknown_commands_and_bad_helo(legacy):
     assert (code, text[4:9]) == (503, "5.5.1")  # no EHLO yet
     assert r.cmd("DATA extra")[0] == 501
     r.close()
+
+
+# -- the same set against the inbound listener (bounces, complaints, unsubscribes)
+
+@pytest.fixture
+def inbound(make_relay):
+    port = free_port()
+    relay = make_relay(extra=("[unsubscribe]\nbase_url = http://127.0.0.1:1\n"
+                              "mailto_domain = unsub.example.com\n"
+                              f"[inbound]\nlisten = 127.0.0.1:{port}\n"
+                              "bounce_domain = bounces.example.com\n"
+                              "complaints = fbl@example.com\n"))
+    relay.inbound_port = port
+    return relay
+
+
+def inbound_data(relay):
+    r = RawSMTP(("127.0.0.1", relay.inbound_port), False, 10)
+    assert r.reply()[0] == 220
+    assert r.cmd("EHLO mx.example.org")[0] == 250
+    assert r.cmd("MAIL FROM:<>")[0] == 250
+    assert r.cmd("RCPT TO:<postmaster@unsub.example.com>")[0] == 250
+    assert r.cmd("DATA")[0] == 354
+    return r
+
+
+INBOUND_SMUGGLED = (b"MAIL FROM:<>\r\nRCPT TO:<postmaster@unsub.example.com>\r\nDATA\r\n"
+                    b"Subject: smuggled\r\n\r\nevil\r\n.\r\n")
+
+
+def inbound_messages(relay):
+    return relay.log().count("inbound message id=")
+
+
+@pytest.mark.parametrize("name,terminator", VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_end_of_data_variants_inbound(inbound, name, terminator):
+    r = inbound_data(inbound)
+    # the whole attack in one write, pipelined, as the researchers sent it
+    r.send(HEAD + b"body" + terminator + INBOUND_SMUGGLED + b"QUIT\r\n")
+    code, text = r.reply()
+    if name == "nul-dot":
+        assert code == 554 and text[4:9] == "5.6.0", text
+    else:
+        assert (code, text[4:9]) == (500, "5.5.2"), text
+        assert r.closed()
+    time.sleep(0.3)
+    assert inbound_messages(inbound) == 0, inbound.log()[-2000:]
+
+
+def test_inbound_proper_end_then_pipelined_message(inbound):
+    r = inbound_data(inbound)
+    r.send(HEAD + b"first\r\n.\r\n" + INBOUND_SMUGGLED + b"QUIT\r\n")
+    for expect in (250, 250, 250, 354, 250, 221):
+        code, text = r.reply()
+        assert code == expect, text
+    deadline = time.time() + 5
+    while inbound_messages(inbound) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    assert inbound_messages(inbound) == 2
