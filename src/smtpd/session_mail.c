@@ -63,7 +63,7 @@ void cmd_mail(struct session *s, const char *arg)
 	char idwhy[400];
 	if (!identity_envelope_ok(s->src, a.addr, idwhy, sizeof(idwhy))) {
 		char sess[ID_HEXLEN + 1], esc[500], detail[700];
-		log_info("sess=%s rejected source=%s code=553 dsn=5.7.1 reason=\"%s\"",
+		log_info("sess=%s rejected source=%s code=553 dsn=5.7.1 reason=%s",
 		         id_format(s->id, sess), s->src->name,
 		         log_esc(esc, sizeof(esc), idwhy, strlen(idwhy)));
 		/* the reason holds the address the client chose: keep quotes out of the JSON */
@@ -80,7 +80,7 @@ void cmd_mail(struct session *s, const char *arg)
 	if (submission_check_limits(s->sub, mp.size) != RPL_OK) {
 		char sess[ID_HEXLEN + 1], esc[500], detail[700];
 		const char *lwhy = submission_reason(s->sub);
-		log_info("sess=%s rejected source=%s code=451 dsn=4.7.1 limit=%s reason=\"%s\"",
+		log_info("sess=%s rejected source=%s code=451 dsn=4.7.1 limit=%s reason=%s",
 		         id_format(s->id, sess), s->src->name, submission_limit_hit(s->sub),
 		         log_esc(esc, sizeof(esc), lwhy, strlen(lwhy)));
 		snprintf(detail, sizeof(detail),
@@ -205,7 +205,7 @@ static void committed(enum reply r, uint64_t id, void *arg)
 		session_reply(s, RPL_QUEUED, "Ok: queued as %s", hex);
 	} else {
 		const char *reason = submission_reason(s->sub);
-		log_info("msg=%s sess=%s rejected source=%s code=%d dsn=%s reason=\"%s\"", hex,
+		log_info("msg=%s sess=%s rejected source=%s code=%d dsn=%s reason=%s", hex,
 		         id_format(s->id, sess), s->src ? s->src->name : "-", reply_def(r)->code,
 		         reply_def(r)->enh,
 		         log_esc(from, sizeof(from), reason ? reason : reply_def(r)->text,
