@@ -12,6 +12,7 @@ PYTHON     ?= /usr/bin/python3
 FUZZ_SECONDS ?= 20
 FUZZ_JOBS    ?= 1
 CRASH_KILLS  ?= 100
+TEST_JOBS    ?= 3
 
 .PHONY: all build run test unit integration format-check bench fuzz crashtest clean
 
@@ -36,7 +37,8 @@ test:
 	ninja -C $(TESTBUILD)
 	@$(MAKE) --no-print-directory format-check
 	meson test -C $(TESTBUILD) --print-errorlogs
-	POSTERN_BUILD=$(CURDIR)/$(TESTBUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+	POSTERN_BUILD=$(CURDIR)/$(TESTBUILD) $(PYTHON) -m pytest -q -p no:cacheprovider \
+		-n $(TEST_JOBS) tests/integration
 
 format-check:
 	@files=$$(git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]'); \

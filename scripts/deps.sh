@@ -9,7 +9,7 @@ set -eu
 build="meson ninja-build pkg-config gcc libc6-dev libevent-dev libssl-dev libunbound-dev
 libsqlite3-dev libsodium-dev libinih-dev libjansson-dev openssl libhyperscan-dev"
 test="libcmocka-dev python3-pytest swaks libnet-ssleay-perl sqlite3 clang-format strace
-python3-aiosmtpd python3-dnslib postfix python3-dkim python3-nacl libmail-dkim-perl
+python3-pytest-xdist python3-aiosmtpd python3-dnslib postfix python3-dkim python3-nacl libmail-dkim-perl
 libnet-dns-perl opendkim wrk clamav-daemon rspamd eatmydata nmap testssl.sh e2fsprogs"
 bench="postfix opendkim wrk"
 fuzz="clang libfuzzer-14-dev"

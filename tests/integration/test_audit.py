@@ -9,6 +9,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import subprocess
 
 import pytest
@@ -19,11 +20,24 @@ needs_testssl = pytest.mark.skipif(shutil.which("testssl") is None, reason="test
 needs_nmap = pytest.mark.skipif(shutil.which("nmap") is None, reason="nmap missing")
 
 
+def free_tls_host():
+    """a loopback address whose port 465 is free (tests may run in parallel)"""
+    for _ in range(50):
+        host = f"127.0.0.{random.randint(2, 250)}"
+        with socket.socket() as s:
+            try:
+                s.bind((host, 465))
+                return host
+            except OSError:
+                continue
+    return None
+
+
 def audited_relay(make_relay, sources):
     """a relay with submission, implicit TLS (also on 127.0.0.R:465, where
     nmap's scripts expect TLS, when root may bind it) and the inbound listener"""
     inbound = free_port()
-    tls_host = f"127.0.0.{random.randint(2, 250)}" if os.geteuid() == 0 else None
+    tls_host = free_tls_host() if os.geteuid() == 0 else None
     relay = make_relay(start=False, smtp={"max_errors": "20"},
                        extra=("[unsubscribe]\nbase_url = http://127.0.0.1:1\n"
                               "mailto_domain = unsub.example.com\n"
