@@ -35,7 +35,8 @@
 #include "strutil.h"
 #include "xmalloc.h"
 
-#define MAX_ERRORS 20 /* as Postfix's smtpd_hard_error_limit: a sender of reports may try many addresses */
+/* as Postfix's smtpd_hard_error_limit: a sender of reports may try many addresses */
+#define MAX_ERRORS 20
 #define OUT_MAX    (64 * 1024) /* replies queued for a client that does not read: stop reading */
 #define LAST_WORDS 10          /* seconds a closing session may take to read its last reply */
 
