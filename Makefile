@@ -35,6 +35,8 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(TESTBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
+	@[ -d tests/console/node_modules/playwright-core ] || \
+		(cd tests/console && npm ci --no-audit --no-fund --loglevel=error)
 	@$(MAKE) --no-print-directory format-check
 	meson test -C $(TESTBUILD) --print-errorlogs
 	POSTERN_BUILD=$(CURDIR)/$(TESTBUILD) $(PYTHON) -m pytest -q -p no:cacheprovider \

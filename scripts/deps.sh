@@ -10,7 +10,7 @@ build="meson ninja-build pkg-config gcc libc6-dev libevent-dev libssl-dev libunb
 libsqlite3-dev libsodium-dev libinih-dev libjansson-dev openssl libhyperscan-dev"
 test="libcmocka-dev python3-pytest swaks libnet-ssleay-perl sqlite3 clang-format strace
 python3-pytest-xdist python3-aiosmtpd python3-dnslib postfix python3-dkim python3-nacl libmail-dkim-perl
-libnet-dns-perl opendkim wrk clamav-daemon rspamd eatmydata nmap testssl.sh e2fsprogs"
+libnet-dns-perl opendkim wrk clamav-daemon rspamd eatmydata nmap testssl.sh e2fsprogs chromium"
 bench="postfix opendkim wrk"
 fuzz="clang libfuzzer-14-dev"
 
@@ -19,7 +19,12 @@ want=""
 for set in "$@"; do
 	case "$set" in
 	build) want="$want $build" ;;
-	test) want="$want $build $test" ;;
+	test)
+		want="$want $build $test"
+		# Node.js for the console's browser tests: Debian's, unless one is installed
+		command -v node >/dev/null 2>&1 || want="$want nodejs"
+		command -v npm >/dev/null 2>&1 || want="$want npm"
+		;;
 	bench) want="$want $build $test $bench" ;;
 	fuzz) want="$want $build $fuzz" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;

@@ -60,6 +60,8 @@ struct job {
 	struct store_event_query q;
 	char *msg, *source, *type, *sender, *rcpt; /* owned copies behind q */
 	bool stats;
+	int64_t step_ms; /* a series: counts per step and type */
+	size_t nbuckets;
 	json_t *out;
 	int64_t last_id;
 	size_t n;
@@ -116,6 +118,23 @@ static void add_stat(const struct store_stat_row *r, void *arg)
 	}
 }
 
+/* one point of a series: out[type][bucket] = n */
+static void add_point(int64_t bucket, const char *type, int64_t n, void *arg)
+{
+	struct job *j = arg;
+	json_t *arr = json_object_get(j->out, type);
+
+	if (bucket < 0 || (size_t)bucket >= j->nbuckets)
+		return;
+	if (arr == NULL) {
+		arr = json_array();
+		for (size_t i = 0; i < j->nbuckets; i++)
+			json_array_append_new(arr, json_integer(0));
+		json_object_set_new(j->out, type, arr);
+	}
+	json_array_set_new(arr, (size_t)bucket, json_integer(n));
+}
+
 static void work(void *arg)
 {
 	struct job *j = arg;
@@ -126,7 +145,10 @@ static void work(void *arg)
 		return;
 	}
 	eventlog_sync(j->events, 2000);
-	if (j->stats)
+	if (j->step_ms)
+		j->r = store_events_series(j->st, j->q.source, j->q.since_ms, j->q.until_ms,
+		                           j->step_ms, add_point, j, j->err, sizeof(j->err));
+	else if (j->stats)
 		j->r = store_events_stats(j->st, j->q.source, j->q.since_ms, j->q.until_ms,
 		                          add_stat, j, j->err, sizeof(j->err));
 	else
@@ -144,6 +166,13 @@ static void done(void *arg)
 	}
 	if (j->r < 0) {
 		http_error(req, 503, "store_error", "%s", j->err);
+	} else if (j->step_ms) {
+		http_json(req, 200,
+		          json_pack("{s:o, s:o, s:I, s:I, s:O}", "since",
+		                    http_time_ms(j->q.since_ms), "until",
+		                    http_time_ms(j->q.until_ms), "step_seconds",
+		                    (json_int_t)(j->step_ms / 1000), "buckets",
+		                    (json_int_t)j->nbuckets, "series", j->out));
 	} else if (j->stats) {
 		json_t *total = json_object(), *src;
 		const char *name;
@@ -252,8 +281,47 @@ void admin_events(struct api *a, struct evhttp_request *req, char **seg, size_t 
 	submit(a, req, j);
 }
 
+#define SERIES_MAX 2880 /* buckets of one series: two days of minutes */
+
+/* GET /stats/series?since=&until=&step=&source=: events per step and type, for charts */
+static void series(struct api *a, struct evhttp_request *req)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	char v[32];
+	uint64_t step = 60000;
+
+	j->out = json_object();
+	j->q.source = j->source = param(req, "source");
+	if (api_query(req, "step", v, sizeof(v)) && parse_duration_ms(v, &step) < 0) {
+		http_error(req, 400, "bad_step", "step is a duration such as 60s or 5m");
+		job_free(j);
+		return;
+	}
+	if (!times(req, j, (int64_t)now_ms() - 86400000)) {
+		job_free(j);
+		return;
+	}
+	if (j->q.until_ms == 0)
+		j->q.until_ms = (int64_t)now_ms();
+	if (step < 1000 || j->q.until_ms <= j->q.since_ms ||
+	    (uint64_t)(j->q.until_ms - j->q.since_ms) / step >= SERIES_MAX) {
+		http_error(req, 400, "bad_range",
+		           "a series is at least 1 s a step and at most %d steps long", SERIES_MAX);
+		job_free(j);
+		return;
+	}
+	j->step_ms = (int64_t)step;
+	j->nbuckets = (size_t)((j->q.until_ms - j->q.since_ms + j->step_ms - 1) / j->step_ms);
+	submit(a, req, j);
+}
+
 void admin_stats(struct api *a, struct evhttp_request *req, char **seg, size_t nseg)
 {
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET && nseg == 1 &&
+	    strcmp(seg[0], "series") == 0) {
+		series(a, req);
+		return;
+	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || nseg != 0) {
 		http_error(req, 405, "method_not_allowed", "use GET /admin/v1/stats?...");
 		return;

@@ -37,6 +37,7 @@
 #include "api_internal.h"
 #include "eventlog.h"
 #include "htab.h"
+#include "console.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -146,7 +147,9 @@ static void audit_complete(struct evhttp_request *req, void *arg)
 }
 
 /* who is at the other end: the Unix account, or the token holder's address */
-static void actor_of(struct evhttp_request *req, enum door kind, char *out, size_t n)
+static bool token_ok(struct api *a, struct evhttp_request *req);
+
+static void actor_of(struct api *a, struct evhttp_request *req, enum door kind, char *out, size_t n)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	const char *claimed =
@@ -168,8 +171,13 @@ static void actor_of(struct evhttp_request *req, enum door kind, char *out, size
 	} else if (conn) {
 		char *host = NULL;
 		ev_uint16_t port = 0;
+		bool csrf_ok;
+		const char *user = token_ok(a, req) ? NULL : console_user(a, req, &csrf_ok);
 		evhttp_connection_get_peer(conn, &host, &port);
-		snprintf(who, sizeof(who), "token@%s", host ? host : "?");
+		if (user)
+			snprintf(who, sizeof(who), "console:%s@%s", user, host ? host : "?");
+		else
+			snprintf(who, sizeof(who), "token@%s", host ? host : "?");
 	}
 	/* what the client says of itself (posternctl sends the login name): noted, not trusted */
 	if (claimed && strlen(claimed) <= 64) {
@@ -212,7 +220,7 @@ static void audit_begin(struct api *a, struct evhttp_request *req, enum door kin
 	x->a = a;
 	x->req = req;
 	x->conn = evhttp_request_get_connection(req);
-	actor_of(req, kind, x->rec.actor, sizeof(x->rec.actor));
+	actor_of(a, req, kind, x->rec.actor, sizeof(x->rec.actor));
 	strlcpy_(x->rec.action, method_name(evhttp_request_get_command(req)),
 	         sizeof(x->rec.action));
 	strlcpy_(x->rec.target, path, sizeof(x->rec.target));
@@ -361,6 +369,8 @@ static void admin_route(struct api *a, struct evhttp_request *req, enum door kin
 		admin_suppressions(a, req, seg + 3, nseg - 3);
 	else if (nseg >= 3 && strcmp(seg[2], "unsubscribe") == 0)
 		admin_unsubscribe(a, req, seg + 3, nseg - 3);
+	else if (nseg >= 3 && strcmp(seg[2], "admins") == 0)
+		admin_admins(a, req, seg + 3, nseg - 3);
 	else
 		http_error(req, 404, "not_found", "no such resource");
 }
@@ -402,11 +412,27 @@ static void route(struct evhttp_request *req, void *arg)
 			http_error(req, 404, "not_found", "no such resource");
 		goto out;
 	}
+	if (door->kind == DOOR_ADMIN_TCP) {
+		console_headers(req);
+		if (nseg >= 1 && strcmp(seg[0], "console") == 0) {
+			console_route(a, req, seg, nseg);
+			goto out;
+		}
+	}
 	if (door->kind == DOOR_ADMIN_TCP && !token_ok(a, req)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-		                  "Bearer realm=\"postern-admin\"");
-		http_error(req, 401, "unauthorized", "a valid admin token is required");
-		goto out;
+		/* or a console session, whose changes carry its CSRF token */
+		bool csrf_ok;
+		const char *user = console_user(a, req, &csrf_ok);
+		if (user == NULL) {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			                  "WWW-Authenticate", "Bearer realm=\"postern-admin\"");
+			http_error(req, 401, "unauthorized", "a valid admin token is required");
+			goto out;
+		}
+		if (cmd != EVHTTP_REQ_GET && !csrf_ok) {
+			http_error(req, 403, "csrf", "a valid X-CSRF-Token is required");
+			goto out;
+		}
 	}
 	if (nseg == 1 && strcmp(seg[0], "metrics") == 0 && cmd == EVHTTP_REQ_GET)
 		metrics(a, req);
@@ -474,6 +500,7 @@ struct api *api_new(struct event_base *base, const struct api_deps *deps)
 	for (int k = 0; k < DOOR_N; k++)
 		door_init(a, (enum door)k);
 	a->reader = workq_new(base, 1, "api-query");
+	a->console = console_new();
 	if (deps->store_path &&
 	    (a->rstore = store_open(deps->store_path, err, sizeof(err))) == NULL)
 		log_err("api searches unavailable error=\"%s\"", err);
@@ -544,6 +571,7 @@ void api_free(struct api *a)
 	}
 	workq_free(a->reader);
 	store_close(a->rstore);
+	console_free(a->console); /* after the reader: a login may finish in workq_free */
 	htab_free(a->door_ips);
 	htab_free(a->dlp_names);
 	SSL_CTX_free(a->tls);

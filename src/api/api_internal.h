@@ -44,6 +44,7 @@ struct api {
 	size_t door_conns;           /* send connections open */
 	struct door_conn *door_list; /* their records (door.c) */
 	struct htab *dlp_names;      /* the [dlp] rules and [dlp_sets] sets configured */
+	struct console *console;     /* the web console's sessions (console.c) */
 };
 
 /* door.c: the send listeners' connections, counted and read header-first */

@@ -52,6 +52,7 @@ int cmd_scan(const struct ctl *c, int argc, char **argv);
 /* cmd_suppression.c: suppression ..., unsubscribe ..., source stream ... */
 int cmd_suppression(const struct ctl *c, int argc, char **argv);
 int cmd_unsubscribe(const struct ctl *c, int argc, char **argv);
+int cmd_admin(const struct ctl *c, int argc, char **argv);
 int cmd_stream(const struct ctl *c, int argc, char **argv);
 /* cmd_log.c: log search, stats, audit */
 int cmd_log(const struct ctl *c, int argc, char **argv);

@@ -86,6 +86,8 @@ static void usage(void)
 	                "  suppression import FILE.csv | export   (CSV: address,scope,reason,"
 	                "created_at,source,detail,origin)\n"
 	                "  unsubscribe rotate-secret  a new secret for unsubscribe links\n"
+	                "  admin add NAME [--password-stdin] | passwd NAME [--password-stdin] |\n"
+	                "        remove NAME | list   the web console's administrators\n"
 	                "  status\n"
 	                "\n"
 	                "  -c FILE     the relay's configuration (default " DEFAULT_CONFIG "),\n"
@@ -155,6 +157,8 @@ int main(int argc, char **argv)
 		r = cmd_suppression(&c, nargs - 1, args + 1);
 	else if (strcmp(args[0], "unsubscribe") == 0)
 		r = cmd_unsubscribe(&c, nargs - 1, args + 1);
+	else if (strcmp(args[0], "admin") == 0)
+		r = cmd_admin(&c, nargs - 1, args + 1);
 	else {
 		fprintf(stderr, "posternctl: unknown noun '%s'\n", args[0]);
 		r = CTL_USAGE;

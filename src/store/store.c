@@ -238,6 +238,40 @@ int store_idem_prune(struct store *st, int64_t before, char *err, size_t errlen)
 	return st->be->idem_prune(st->impl, before, err, errlen);
 }
 
+int store_admin_put(struct store *st, const struct store_admin *a, bool create, char *err,
+                    size_t errlen)
+{
+	return st->be->admin_put(st->impl, a, create, err, errlen);
+}
+
+int store_admin_get(struct store *st, const char *name, struct store_admin *out, char *err,
+                    size_t errlen)
+{
+	return st->be->admin_get(st->impl, name, out, err, errlen);
+}
+
+int store_admin_delete(struct store *st, const char *name, char *err, size_t errlen)
+{
+	return st->be->admin_delete(st->impl, name, err, errlen);
+}
+
+int store_admin_touch(struct store *st, const char *name, int64_t t_ms, char *err, size_t errlen)
+{
+	return st->be->admin_touch(st->impl, name, t_ms, err, errlen);
+}
+
+int store_admins_each(struct store *st, store_admin_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->admins_each(st->impl, fn, arg, err, errlen);
+}
+
+int store_events_series(struct store *st, const char *source, int64_t since_ms, int64_t until_ms,
+                        int64_t step_ms, store_series_fn fn, void *arg, char *err, size_t errlen)
+{
+	return st->be->events_series(st->impl, source, since_ms, until_ms, step_ms, fn, arg, err,
+	                             errlen);
+}
+
 int store_suppression_put(struct store *st, const struct store_suppression *e, bool replace,
                           char *err, size_t errlen)
 {

@@ -308,6 +308,30 @@ int store_suppression_find(struct store *st, const char *address, const char *do
 int store_suppressions_each(struct store *st, const struct store_supp_query *q, store_supp_fn fn,
                             void *arg, char *err, size_t errlen);
 
+/* a console administrator: a name and the Argon2id string of its password */
+#define STORE_ADMIN_NAME_MAX 64
+struct store_admin {
+	char name[STORE_ADMIN_NAME_MAX + 1];
+	char secret_hash[128];
+	int64_t created_ms, updated_ms, last_login_ms;
+};
+typedef void (*store_admin_fn)(const struct store_admin *a, void *arg);
+/* store_admin_put - create (STORE_EXISTS if taken) or change the secret (STORE_NOTFOUND) */
+int store_admin_put(struct store *st, const struct store_admin *a, bool create, char *err,
+                    size_t errlen);
+/* store_admin_get - 0 with out filled, or STORE_NOTFOUND */
+int store_admin_get(struct store *st, const char *name, struct store_admin *out, char *err,
+                    size_t errlen);
+int store_admin_delete(struct store *st, const char *name, char *err, size_t errlen);
+int store_admin_touch(struct store *st, const char *name, int64_t t_ms, char *err, size_t errlen);
+int store_admins_each(struct store *st, store_admin_fn fn, void *arg, char *err, size_t errlen);
+
+/* store_events_series - events of [since, until) counted per step and type:
+ * fn(bucket index from since, type, count), buckets in order (empty ones left out) */
+typedef void (*store_series_fn)(int64_t bucket, const char *type, int64_t n, void *arg);
+int store_events_series(struct store *st, const char *source, int64_t since_ms, int64_t until_ms,
+                        int64_t step_ms, store_series_fn fn, void *arg, char *err, size_t errlen);
+
 /* what a back end provides; store.c dispatches through it */
 struct store_backend {
 	const char *name;
@@ -359,6 +383,16 @@ struct store_backend {
 	                char *err, size_t errlen);
 	int (*idem_put)(void *impl, const struct store_idem *r, char *err, size_t errlen);
 	int (*idem_prune)(void *impl, int64_t before, char *err, size_t errlen);
+	int (*admin_put)(void *impl, const struct store_admin *a, bool create, char *err,
+	                 size_t errlen);
+	int (*admin_get)(void *impl, const char *name, struct store_admin *out, char *err,
+	                 size_t errlen);
+	int (*admin_delete)(void *impl, const char *name, char *err, size_t errlen);
+	int (*admin_touch)(void *impl, const char *name, int64_t t, char *err, size_t errlen);
+	int (*admins_each)(void *impl, store_admin_fn fn, void *arg, char *err, size_t errlen);
+	int (*events_series)(void *impl, const char *source, int64_t since_ms, int64_t until_ms,
+	                     int64_t step_ms, store_series_fn fn, void *arg, char *err,
+	                     size_t errlen);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -148,6 +148,13 @@ static const char *migrations[] = {
         "  source TEXT NOT NULL DEFAULT '',"
         "  detail TEXT NOT NULL DEFAULT '',"
         "  PRIMARY KEY (address, scope)) WITHOUT ROWID;",
+        /* 7: the console's administrators */
+        "CREATE TABLE admins ("
+        "  name TEXT PRIMARY KEY,"
+        "  secret_hash TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  updated_at INTEGER NOT NULL,"
+        "  last_login_at INTEGER NOT NULL DEFAULT 0);",
 };
 
 int sq_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
@@ -579,4 +586,10 @@ const struct store_backend store_sqlite_backend = {
         .idem_get = sq_idem_get,
         .idem_put = sq_idem_put,
         .idem_prune = sq_idem_prune,
+        .admin_put = sq_admin_put,
+        .admin_get = sq_admin_get,
+        .admin_delete = sq_admin_delete,
+        .admin_touch = sq_admin_touch,
+        .admins_each = sq_admins_each,
+        .events_series = sq_events_series,
 };

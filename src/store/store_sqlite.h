@@ -52,6 +52,14 @@ int sq_idem_get(void *impl, int64_t source_id, const char *key, struct store_ide
                 size_t errlen);
 int sq_idem_put(void *impl, const struct store_idem *r, char *err, size_t errlen);
 int sq_idem_prune(void *impl, int64_t before, char *err, size_t errlen);
+/* store_sqlite_console.c: console administrators, per-minute event counts */
+int sq_admin_put(void *impl, const struct store_admin *a, bool create, char *err, size_t errlen);
+int sq_admin_get(void *impl, const char *name, struct store_admin *out, char *err, size_t errlen);
+int sq_admin_delete(void *impl, const char *name, char *err, size_t errlen);
+int sq_admin_touch(void *impl, const char *name, int64_t t, char *err, size_t errlen);
+int sq_admins_each(void *impl, store_admin_fn fn, void *arg, char *err, size_t errlen);
+int sq_events_series(void *impl, const char *source, int64_t since_ms, int64_t until_ms,
+                     int64_t step_ms, store_series_fn fn, void *arg, char *err, size_t errlen);
 /* store_sqlite_events.c: the event log */
 int sq_events_insert(void *impl, const struct store_event *list, char *err, size_t errlen);
 int sq_events_search(void *impl, const struct store_event_query *q, store_event_row_fn fn,

@@ -1,0 +1,520 @@
+/*
+ * console.c - the web console's server side.
+ *
+ * SECURITY: served on the admin TCP listener only (never on the send doors
+ * or the control socket), to browsers. The pages are static files built into
+ * the binary; they talk only to the admin API, with the session this file
+ * gives: a 256-bit random id in a cookie (HttpOnly, Secure, SameSite=Strict,
+ * Path=/), kept here only as its BLAKE2b digest, ending after 30 minutes idle
+ * or 12 hours in all, on logout, or when the administrator is removed or
+ * gets a new password. Every request that changes something must carry the
+ * session's CSRF token in X-CSRF-Token (compared in constant time), besides
+ * the cookie a cross-site page cannot send. A login takes a name and an
+ * Argon2id-hashed password (or the admin token) as JSON only (a form cannot
+ * post JSON), verified on a worker thread; an unknown name costs the same
+ * verification as a wrong password. Failures are throttled per client address
+ * and per name (5 and 10 in 15 minutes, then 429). Every answer carries a
+ * strict Content-Security-Policy, frame-ancestors 'none', nosniff and
+ * no-referrer. Passwords and session ids are never logged.
+ */
+#include "console.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+#include "strutil.h"
+#include "workq.h"
+#include "xmalloc.h"
+
+#define COOKIE          "postern_console"
+#define SESSION_IDLE_MS (30 * 60 * 1000ULL)
+#define SESSION_MAX_MS  (12 * 3600 * 1000ULL)
+#define MAX_SESSIONS    256
+#define FAIL_WINDOW_MS  (15 * 60 * 1000ULL)
+#define FAIL_MAX_IP     5
+#define FAIL_MAX_NAME   10
+#define MAX_FAILS       1024
+#define ID_BYTES        32
+#define TOKEN_CHARS     44 /* base64url of 32 octets, no padding: 43, and NUL */
+
+/* the cost of a real verification, for names that do not exist */
+static const char dummy_hash[] = "$argon2id$v=19$m=65536,t=2,p=1$JUwViutVYtxhGryPZXuwXA$"
+                                 "II+r03tBieaYFYx1kLh/aFfMZj4Uk1fqmorUAUDRuHk";
+
+static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                          "frame-ancestors 'none'; base-uri 'none'";
+
+struct csession {
+	struct csession *next;
+	unsigned char idh[32]; /* BLAKE2b of the cookie's id */
+	char user[STORE_ADMIN_NAME_MAX + 1];
+	char csrf[TOKEN_CHARS];
+	uint64_t created_ms, last_ms;
+};
+
+/* failures of one client address or one name in the current window */
+struct cfail {
+	char key[80]; /* "ip:ADDRESS" or "name:NAME" */
+	unsigned n;
+	uint64_t first_ms;
+};
+
+struct console {
+	struct csession *sessions;
+	size_t nsessions;
+	struct cfail fails[MAX_FAILS];
+};
+
+struct console *console_new(void)
+{
+	return xcalloc(1, sizeof(struct console));
+}
+
+void console_free(struct console *c)
+{
+	if (c == NULL)
+		return;
+	while (c->sessions) {
+		struct csession *s = c->sessions;
+		c->sessions = s->next;
+		sodium_memzero(s, sizeof(*s));
+		free(s);
+	}
+	free(c);
+}
+
+void console_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Security-Policy", csp);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Cross-Origin-Opener-Policy", "same-origin");
+}
+
+static void random_token(char out[TOKEN_CHARS], unsigned char raw[ID_BYTES])
+{
+	unsigned char local[ID_BYTES];
+	unsigned char *r = raw ? raw : local;
+
+	randombytes_buf(r, ID_BYTES);
+	sodium_bin2base64(out, TOKEN_CHARS, r, ID_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(local, sizeof(local));
+}
+
+static void expire(struct console *c, uint64_t now)
+{
+	for (struct csession **pp = &c->sessions; *pp;) {
+		struct csession *s = *pp;
+		if (now - s->last_ms > SESSION_IDLE_MS || now - s->created_ms > SESSION_MAX_MS) {
+			*pp = s->next;
+			sodium_memzero(s, sizeof(*s));
+			free(s);
+			c->nsessions--;
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
+/* the value of our cookie in req's Cookie header (copied), or false */
+static bool cookie_value(struct evhttp_request *req, char *out, size_t n)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
+	size_t klen = strlen(COOKIE);
+
+	for (const char *p = h; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > klen && strncmp(p, COOKIE, klen) == 0 && p[klen] == '=') {
+			size_t vlen = len - klen - 1;
+			if (vlen == 0 || vlen >= n)
+				return false;
+			memcpy(out, p + klen + 1, vlen);
+			out[vlen] = '\0';
+			return true;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	return false;
+}
+
+static struct csession *session_of(struct api *a, struct evhttp_request *req)
+{
+	struct console *c = a->console;
+	char v[TOKEN_CHARS + 8];
+	unsigned char d[32];
+	struct csession *found = NULL;
+
+	if (c == NULL || !cookie_value(req, v, sizeof(v)) || strlen(v) != TOKEN_CHARS - 1)
+		return NULL;
+	expire(c, now_ms());
+	crypto_generichash(d, sizeof(d), (const unsigned char *)v, strlen(v), NULL, 0);
+	for (struct csession *s = c->sessions; s; s = s->next)
+		if (sodium_memcmp(s->idh, d, sizeof(d)) == 0)
+			found = s;
+	sodium_memzero(v, sizeof(v));
+	return found;
+}
+
+const char *console_user(struct api *a, struct evhttp_request *req, bool *csrf_ok)
+{
+	struct csession *s = session_of(a, req);
+	const char *t = evhttp_find_header(evhttp_request_get_input_headers(req), "X-CSRF-Token");
+
+	*csrf_ok = false;
+	if (s == NULL)
+		return NULL;
+	s->last_ms = now_ms();
+	*csrf_ok = t && strlen(t) == strlen(s->csrf) && sodium_memcmp(t, s->csrf, strlen(t)) == 0;
+	return s->user;
+}
+
+void console_end_sessions(struct api *a, const char *name)
+{
+	struct console *c = a->console;
+
+	if (c == NULL)
+		return;
+	for (struct csession **pp = &c->sessions; *pp;) {
+		struct csession *s = *pp;
+		if (strcmp(s->user, name) == 0) {
+			*pp = s->next;
+			sodium_memzero(s, sizeof(*s));
+			free(s);
+			c->nsessions--;
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
+/* -- throttling ------------------------------------------------------------ */
+
+static struct cfail *fail_slot(struct console *c, const char *key, bool create, uint64_t now)
+{
+	struct cfail *free_slot = NULL, *oldest = &c->fails[0];
+
+	for (size_t i = 0; i < MAX_FAILS; i++) {
+		struct cfail *f = &c->fails[i];
+		if (f->key[0] && now - f->first_ms > FAIL_WINDOW_MS)
+			f->key[0] = '\0';
+		if (f->key[0] == '\0') {
+			free_slot = free_slot ? free_slot : f;
+			continue;
+		}
+		if (strcmp(f->key, key) == 0)
+			return f;
+		if (f->first_ms < oldest->first_ms)
+			oldest = f;
+	}
+	if (!create)
+		return NULL;
+	struct cfail *f = free_slot ? free_slot : oldest;
+	strlcpy_(f->key, key, sizeof(f->key));
+	f->n = 0;
+	f->first_ms = now;
+	return f;
+}
+
+/* seconds until a login from ip as name may be tried again; 0: now */
+static unsigned throttled(struct console *c, const char *ip, const char *name)
+{
+	char k[80];
+	uint64_t now = now_ms(), wait = 0;
+
+	snprintf(k, sizeof(k), "ip:%s", ip);
+	struct cfail *f = fail_slot(c, k, false, now);
+	if (f && f->n >= FAIL_MAX_IP)
+		wait = f->first_ms + FAIL_WINDOW_MS - now;
+	snprintf(k, sizeof(k), "name:%.64s", name);
+	f = fail_slot(c, k, false, now);
+	if (f && f->n >= FAIL_MAX_NAME && f->first_ms + FAIL_WINDOW_MS - now > wait)
+		wait = f->first_ms + FAIL_WINDOW_MS - now;
+	return wait ? (unsigned)(wait / 1000 + 1) : 0;
+}
+
+static void failed(struct console *c, const char *ip, const char *name)
+{
+	char k[80];
+	uint64_t now = now_ms();
+
+	snprintf(k, sizeof(k), "ip:%s", ip);
+	fail_slot(c, k, true, now)->n++;
+	snprintf(k, sizeof(k), "name:%.64s", name);
+	fail_slot(c, k, true, now)->n++;
+}
+
+/* -- login ----------------------------------------------------------------- */
+
+struct login {
+	struct api_pending *p;
+	char user[STORE_ADMIN_NAME_MAX + 1];
+	char ip[64];
+	char hash[128];
+	char password[257];
+	bool ok;
+};
+
+static void peer_ip(struct evhttp_request *req, char *out, size_t n)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (conn)
+		evhttp_connection_get_peer(conn, &host, &port);
+	strlcpy_(out, host ? host : "?", n);
+}
+
+/* a new session for user: the cookie set on req, the CSRF token in the answer */
+static void open_session(struct api *a, struct evhttp_request *req, const char *user)
+{
+	struct console *c = a->console;
+	struct csession *s = xcalloc(1, sizeof(*s));
+	char id[TOKEN_CHARS], cookie[256];
+
+	expire(c, now_ms());
+	while (c->nsessions >= MAX_SESSIONS) { /* the least recently used goes */
+		struct csession **oldest = &c->sessions;
+		for (struct csession **pp = &c->sessions; *pp; pp = &(*pp)->next)
+			if ((*pp)->last_ms < (*oldest)->last_ms)
+				oldest = pp;
+		struct csession *o = *oldest;
+		*oldest = o->next;
+		sodium_memzero(o, sizeof(*o));
+		free(o);
+		c->nsessions--;
+	}
+	random_token(id, NULL);
+	crypto_generichash(s->idh, sizeof(s->idh), (const unsigned char *)id, strlen(id), NULL, 0);
+	random_token(s->csrf, NULL);
+	strlcpy_(s->user, user, sizeof(s->user));
+	s->created_ms = s->last_ms = now_ms();
+	s->next = c->sessions;
+	c->sessions = s;
+	c->nsessions++;
+	snprintf(cookie, sizeof(cookie),
+	         COOKIE "=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%llu", id,
+	         (unsigned long long)(SESSION_MAX_MS / 1000));
+	sodium_memzero(id, sizeof(id));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
+	sodium_memzero(cookie, sizeof(cookie));
+	http_json(req, 200, json_pack("{s:s, s:s}", "user", s->user, "csrf", s->csrf));
+}
+
+static void verify_work(void *arg)
+{
+	struct login *l = arg;
+
+	l->ok = crypto_pwhash_str_verify(l->hash[0] ? l->hash : dummy_hash, l->password,
+	                                 strlen(l->password)) == 0 &&
+	        l->hash[0] != '\0';
+	sodium_memzero(l->password, sizeof(l->password));
+}
+
+static void verify_done(void *arg)
+{
+	struct login *l = arg;
+	struct api *a = l->p->a;
+	struct evhttp_request *req = api_pending_done(l->p);
+	char err[256];
+
+	if (a && a->console) {
+		if (l->ok) {
+			log_info("console login user=%s client=%s result=ok", l->user, l->ip);
+			if (store_admin_touch(a->deps.store, l->user, (int64_t)now_ms(), err,
+			                      sizeof(err)) < 0)
+				log_warn("console login not recorded user=%s error=\"%s\"", l->user,
+				         err);
+			if (req)
+				open_session(a, req, l->user);
+		} else {
+			char esc[200];
+			failed(a->console, l->ip, l->user);
+			log_info("console login user=%s client=%s result=failed",
+			         log_esc(esc, sizeof(esc), l->user, strlen(l->user)), l->ip);
+			if (req)
+				http_error(req, 401, "bad_credentials", "wrong name or password");
+		}
+	}
+	sodium_memzero(l, sizeof(*l));
+	free(l);
+}
+
+static bool token_matches(struct api *a, const char *token)
+{
+	unsigned char d[32];
+
+	if (!a->have_token)
+		return false;
+	crypto_generichash(d, sizeof(d), (const unsigned char *)token, strlen(token), NULL, 0);
+	bool ok = sodium_memcmp(d, a->token_hash, sizeof(d)) == 0;
+	sodium_memzero(d, sizeof(d));
+	return ok;
+}
+
+static void login(struct api *a, struct evhttp_request *req)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	const char *user = NULL, *pw = NULL, *token = NULL;
+	char ip[64];
+	json_error_t jerr;
+
+	if (ct == NULL || !ascii_iprefix(ct, "application/json")) {
+		http_error(req, 415, "unsupported_media_type", "send JSON");
+		return;
+	}
+	json_t *body = http_body_json(req);
+	if (body == NULL)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s?s, s?s, s?s}", "user", &user, "password",
+	                   &pw, "token", &token) < 0 ||
+	    (token == NULL && (user == NULL || pw == NULL))) {
+		http_error(req, 400, "bad_request", "give user and password, or token");
+		json_decref(body);
+		return;
+	}
+	peer_ip(req, ip, sizeof(ip));
+	const char *name = token ? "token" : user;
+	unsigned wait = throttled(a->console, ip, name);
+	if (wait) {
+		char s[16];
+		snprintf(s, sizeof(s), "%u", wait);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", s);
+		http_error(req, 429, "throttled", "too many failed logins; try again in %u s",
+		           wait);
+		json_decref(body);
+		return;
+	}
+	if (token) {
+		if (token_matches(a, token)) {
+			log_info("console login user=token client=%s result=ok", ip);
+			open_session(a, req, "token");
+		} else {
+			failed(a->console, ip, "token");
+			log_info("console login user=token client=%s result=failed", ip);
+			http_error(req, 401, "bad_credentials", "wrong token");
+		}
+		json_decref(body);
+		return;
+	}
+	if (!admin_name_valid(user) || strlen(pw) > 256) {
+		failed(a->console, ip, user);
+		http_error(req, 401, "bad_credentials", "wrong name or password");
+		json_decref(body);
+		return;
+	}
+	struct login *l = xcalloc(1, sizeof(*l));
+	struct store_admin rec;
+	char err[256];
+	strlcpy_(l->user, user, sizeof(l->user));
+	strlcpy_(l->ip, ip, sizeof(l->ip));
+	strlcpy_(l->password, pw, sizeof(l->password));
+	int rc = store_admin_get(a->deps.store, user, &rec, err, sizeof(err));
+	if (rc < 0) {
+		http_error(req, 503, "store_error", "%s", err);
+		sodium_memzero(l, sizeof(*l));
+		free(l);
+		json_decref(body);
+		return;
+	}
+	if (rc == 0)
+		strlcpy_(l->hash, rec.secret_hash, sizeof(l->hash));
+	sodium_memzero(&rec, sizeof(rec));
+	json_decref(body);
+	l->p = api_pending_new(a, req, l);
+	workq_submit(a->reader, verify_work, verify_done, l);
+}
+
+/* -- the pages --------------------------------------------------------------- */
+
+static void serve_file(struct evhttp_request *req, const char *name)
+{
+	for (size_t i = 0; i < console_nfiles; i++) {
+		if (strcmp(console_files[i].name, name) != 0)
+			continue;
+		struct evbuffer *out = evbuffer_new();
+		evbuffer_add(out, console_files[i].data, console_files[i].len);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+		                  console_files[i].type);
+		evhttp_send_reply(req, 200, "OK", out);
+		evbuffer_free(out);
+		return;
+	}
+	http_error(req, 404, "not_found", "no such page");
+}
+
+void console_route(struct api *a, struct evhttp_request *req, char **seg, size_t nseg)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	if (nseg == 1 && cmd == EVHTTP_REQ_GET) {
+		if (path[strlen(path) - 1] == '/') {
+			serve_file(req, "index.html");
+		} else {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
+			                  "/console/");
+			evhttp_send_reply(req, 301, "Moved Permanently", NULL);
+		}
+		return;
+	}
+	if (nseg == 2 && cmd == EVHTTP_REQ_GET) {
+		serve_file(req, seg[1]);
+		return;
+	}
+	if (nseg != 3 || strcmp(seg[1], "api") != 0) {
+		http_error(req, 404, "not_found", "no such page");
+		return;
+	}
+	if (strcmp(seg[2], "login") == 0 && cmd == EVHTTP_REQ_POST) {
+		login(a, req);
+	} else if (strcmp(seg[2], "session") == 0 && cmd == EVHTTP_REQ_GET) {
+		struct csession *s = session_of(a, req);
+		if (s == NULL) { /* a question, not a refusal: the page then shows the login */
+			http_json(req, 200, json_pack("{s:n}", "user"));
+			return;
+		}
+		s->last_ms = now_ms();
+		http_json(req, 200, json_pack("{s:s, s:s}", "user", s->user, "csrf", s->csrf));
+	} else if (strcmp(seg[2], "logout") == 0 && cmd == EVHTTP_REQ_POST) {
+		bool csrf_ok;
+		const char *user = console_user(a, req, &csrf_ok);
+		if (user == NULL || !csrf_ok) {
+			http_error(req, user ? 403 : 401, user ? "csrf" : "no_session",
+			           user ? "a valid X-CSRF-Token is required" : "log in");
+			return;
+		}
+		struct csession *s = session_of(a, req);
+		for (struct csession **pp = &a->console->sessions; *pp; pp = &(*pp)->next) {
+			if (*pp == s) {
+				*pp = s->next;
+				sodium_memzero(s, sizeof(*s));
+				free(s);
+				a->console->nsessions--;
+				break;
+			}
+		}
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie",
+		                  COOKIE "=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+		http_json(req, 200, json_pack("{s:b}", "logged_out", 1));
+	} else {
+		http_error(req, 404, "not_found", "no such resource");
+	}
+}
