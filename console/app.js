@@ -374,24 +374,41 @@ async function messagePage(id) {
 
 /* -- queue ----------------------------------------------------------------------- */
 
-async function queuePage() {
+async function queuePage(params) {
   loading("Queue");
-  const out = await api("GET", "/admin/v1/queue?limit=500");
+  const f = Object.fromEntries(new URLSearchParams(params || ""));
+  const out = await api("GET", "/admin/v1/queue?limit=500&destinations=1");
+  const byDest = {};
+  for (const m of out.messages) for (const d of (m.destinations || [])) {
+    const b = (byDest[d] = byDest[d] || { messages: 0, held: 0, deferred: 0, reply: "" });
+    b.messages++;
+    if (m.state === "held") b.held++;
+    if (m.state === "deferred") { b.deferred++; b.reply = b.reply || m.last_reply; }
+  }
+  const shown = f.dest ? out.messages.filter((m) => (m.destinations || []).includes(f.dest)) : out.messages;
   const act = (id, verb) => confirmThen(`${verb} ${id}?`, async () => {
     if (verb === "delete") await api("DELETE", `/admin/v1/queue/${id}`);
     else await api("POST", `/admin/v1/queue/${id}/${verb}`);
-    queuePage();
+    queuePage(params);
   });
   page("Queue",
     h("div", { class: "actions" }, h("button", { type: "button", id: "flush", onclick: confirmThen("Retry every deferred message now?", async () => {
       const r = await api("POST", "/admin/v1/queue/flush");
       toast(`${r.flushed} messages retried`);
-      queuePage();
+      queuePage(params);
     }), text: "Flush (retry all now)" })),
-    h("p", { text: `${out.total} messages` }),
-    table(["Id", "Source", "Sender", { label: "Recipients", num: 1 }, "State", "Attempts", "Next attempt", "Last reply", "Actions"],
-      out.messages.map((m) => h("tr", {},
+    h("h2", { text: "By destination" }),
+    table(["Destination", { label: "Messages", num: 1 }, { label: "Deferred", num: 1 }, { label: "Held", num: 1 }, "Last reply"],
+      Object.entries(byDest).sort((a, b) => b[1].messages - a[1].messages).map(([d, b]) => h("tr", {},
+        h("td", {}, h("a", { href: `#/queue?dest=${encodeURIComponent(d)}`, text: d })),
+        h("td", { class: "num", text: b.messages }), h("td", { class: "num", text: b.deferred }),
+        h("td", { class: "num", text: b.held }), h("td", { text: b.reply })))),
+    h("h2", { text: f.dest ? `Messages for ${f.dest}` : `Messages (${out.total})` }),
+    f.dest ? h("p", {}, h("a", { href: "#/queue", text: "Show every destination" })) : null,
+    table(["Id", "Source", "Sender", "To", { label: "Pending", num: 1 }, "State", "Attempts", "Next attempt", "Last reply", "Actions"],
+      shown.map((m) => h("tr", {},
         h("td", {}, h("a", { href: `#/messages/${m.id}`, text: m.id })), h("td", { text: m.source }), h("td", { text: m.sender }),
+        h("td", { text: (m.destinations || []).join(", ") }),
         h("td", { class: "num", text: `${m.pending}/${m.recipients}` }), h("td", { text: m.state }), h("td", { text: m.attempts }),
         h("td", { text: when(m.next_attempt) }), h("td", { text: m.last_reply }),
         h("td", { class: "actions" },
@@ -550,7 +567,7 @@ async function route() {
     else if (parts[0] === "sources") await sourcePage(parts[1]);
     else if (parts[0] === "messages" && parts.length === 1) await messagesPage(query);
     else if (parts[0] === "messages") await messagePage(parts[1]);
-    else if (parts[0] === "queue") await queuePage();
+    else if (parts[0] === "queue") await queuePage(query);
     else if (parts[0] === "quarantine" && parts.length === 1) await quarantinePage();
     else if (parts[0] === "quarantine") await quarantineItem(parts[1]);
     else if (parts[0] === "suppression") await suppressionPage(query);

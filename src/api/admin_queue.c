@@ -13,6 +13,7 @@
 #include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api_internal.h"
 #include "buf.h"
@@ -62,6 +63,31 @@ static size_t query_num(struct evhttp_request *req, const char *key, size_t def,
 	return (size_t)v;
 }
 
+/* the domains a message still waits to reach (its pending recipients'), for
+ * the console's view by destination: read from its files, so only on request */
+static json_t *destinations(struct api *a, const struct queue_entry *e)
+{
+	size_t cap = e->nrcpts < 100 ? e->nrcpts : 100;
+	struct queue_rcpt_info *r = xcalloc(cap ? cap : 1, sizeof(*r));
+	long n = queue_rcpts(a->deps.queue, e->id, r, cap);
+	json_t *out = json_array();
+
+	for (long i = 0; i < n && (size_t)i < cap; i++) {
+		const char *at = strrchr(r[i].addr, '@');
+		if (r[i].status == NULL || strcmp(r[i].status, "pending") != 0 || at == NULL)
+			continue;
+		bool seen = false;
+		size_t k;
+		json_t *d;
+		json_array_foreach(out, k, d) seen =
+		        seen || strcasecmp(json_string_value(d), at + 1) == 0;
+		if (!seen)
+			json_array_append_new(out, json_string(at + 1));
+	}
+	free(r);
+	return out;
+}
+
 static void list(struct api *a, struct evhttp_request *req)
 {
 	size_t offset = query_num(req, "offset", 0, SIZE_MAX);
@@ -70,9 +96,15 @@ static void list(struct api *a, struct evhttp_request *req)
 	size_t total;
 	size_t n = queue_list(a->deps.queue, offset, limit, v, &total);
 	json_t *arr = json_array();
+	char flag[8];
+	bool dests = api_query(req, "destinations", flag, sizeof(flag)) && strcmp(flag, "1") == 0;
 
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, entry_json(&v[i]));
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = entry_json(&v[i]);
+		if (dests)
+			json_object_set_new(e, "destinations", destinations(a, &v[i]));
+		json_array_append_new(arr, e);
+	}
 	free(v);
 	http_json(req, 200,
 	          json_pack("{s:I, s:I, s:o}", "total", (json_int_t)total, "offset",

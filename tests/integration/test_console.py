@@ -173,3 +173,31 @@ def test_token_login_and_admin_management(console):
     r = subprocess.run([str(POSTERNCTL), "-c", str(console.conf), "admin", "add", "weak",
                         "--password-stdin"], input="short\n", capture_output=True, text=True)
     assert r.returncode != 0 and "12" in r.stderr
+
+
+def test_queue_by_destination_and_series(console):
+    cookie, csrf, _ = login(console)
+    console.add_source("legacy", "--ip", "127.0.0.1/32")
+    console.capture.mkdir(exist_ok=True)
+    console.capture.chmod(0o555)  # delivery fails: the message waits in the queue
+    s = console.smtp(starttls=False)
+    s.sendmail("app@example.com", ["a@example.org", "b@Example.org", "c@other.test"],
+               "Subject: x\r\nFrom: app@example.com\r\n\r\nx\r\n")
+    s.quit()
+    st, out, _, _ = req(console, "GET", "/admin/v1/queue?destinations=1",
+                        headers={"Cookie": cookie})
+    assert st == 200
+    [m] = out["messages"]
+    assert sorted(d.lower() for d in m["destinations"]) == ["example.org", "other.test"]
+    st, out, _, _ = req(console, "GET", "/admin/v1/queue", headers={"Cookie": cookie})
+    assert "destinations" not in out["messages"][0]
+    # the per-minute series the charts draw
+    st, out, _, _ = req(console, "GET", "/admin/v1/stats/series?since=10m&step=1m",
+                        headers={"Cookie": cookie})
+    assert st == 200 and out["buckets"] == 10 and out["step_seconds"] == 60
+    assert sum(out["series"]["accepted"]) == 1 and len(out["series"]["accepted"]) == 10
+    for bad in ("step=0", "step=1ms", "since=30d&step=1s", "step=x", "since=nope"):
+        st, out, _, _ = req(console, "GET", f"/admin/v1/stats/series?{bad}",
+                            headers={"Cookie": cookie})
+        assert st == 400, (bad, out)
+    console.capture.chmod(0o755)
