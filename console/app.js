@@ -51,8 +51,9 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, poll) {
   const headers = { "Accept": "application/json" };
+  if (poll) headers["X-Console-Poll"] = "1"; /* a timed refresh: not activity */
   if (method !== "GET") headers["X-CSRF-Token"] = state.csrf || "";
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(path, {
@@ -135,6 +136,13 @@ function stackedChart(series, keys, label) {
   return h("div", {}, svg, legend);
 }
 
+/* a horizontal bar for a table cell: its length is n out of max */
+function bar(n, max, cls) {
+  const svg = s("svg", { class: "bar", viewBox: "0 0 100 10", preserveAspectRatio: "none", "aria-hidden": "true" });
+  svg.append(s("rect", { x: 0, y: 0, height: 10, width: Math.max(1, (100 * n) / Math.max(1, max)), class: cls, fill: "currentColor" }));
+  return svg;
+}
+
 function sum(a) { return (a || []).reduce((x, y) => x + y, 0); }
 
 function card(n, label, id) {
@@ -197,12 +205,12 @@ function stopTimer() {
 
 async function overview() {
   loading("Overview");
-  const draw = async () => {
+  const draw = async (poll) => {
     const [series, stats, status, deliveries] = await Promise.all([
-      api("GET", "/admin/v1/stats/series?since=24h&step=1m"),
-      api("GET", "/admin/v1/stats?since=24h"),
-      api("GET", "/admin/v1/status"),
-      api("GET", "/admin/v1/events?status=delivered&since=24h&limit=1000"),
+      api("GET", "/admin/v1/stats/series?since=24h&step=1m", undefined, poll),
+      api("GET", "/admin/v1/stats?since=24h", undefined, poll),
+      api("GET", "/admin/v1/status", undefined, poll),
+      api("GET", "/admin/v1/events?status=delivered&since=24h&limit=1000", undefined, poll),
     ]);
     const t = stats.total || {};
     const tls = deliveries.events.filter((e) => e.detail && e.detail.tls).length;
@@ -226,18 +234,21 @@ async function overview() {
       stackedChart(series, OUTCOMES, "Messages per minute by outcome over the last 24 hours"),
       h("div", { class: "grid2" },
         h("section", { "aria-labelledby": "top-sources" }, h("h2", { id: "top-sources", text: "Top sources" }),
-          table(["Source", { label: "Accepted", num: 1 }, { label: "Rejected", num: 1 }],
+          table(["Source", { label: "Accepted", num: 1 }, "", { label: "Rejected", num: 1 }],
             sources.slice(0, 10).map(([name, v]) => h("tr", {},
               h("td", {}, h("a", { href: `#/sources/${encodeURIComponent(name)}`, text: name })),
-              h("td", { class: "num", text: v.accepted || 0 }), h("td", { class: "num", text: v.rejected || 0 }))))),
+              h("td", { class: "num", text: v.accepted || 0 }),
+              h("td", { class: "barcell" }, bar(v.accepted || 0, (sources[0][1].accepted || 0), "k-accepted")),
+              h("td", { class: "num", text: v.rejected || 0 }))))),
         h("section", { "aria-labelledby": "top-reasons" }, h("h2", { id: "top-reasons", text: "Top rejection reasons" }),
-          table(["Reason", { label: "Messages", num: 1 }],
-            top.slice(0, 10).map(([r, n]) => h("tr", {}, h("td", { text: r }), h("td", { class: "num", text: n })))))),
+          table(["Reason", { label: "Messages", num: 1 }, ""],
+            top.slice(0, 10).map(([r, n]) => h("tr", {}, h("td", { text: r }), h("td", { class: "num", text: n }),
+              h("td", { class: "barcell" }, bar(n, top[0][1], "k-rejected"))))))),
       h("p", { class: "muted", text: `Updated ${new Date().toLocaleTimeString()}; refreshes every 10 seconds.` }));
   };
   await draw();
   stopTimer();
-  state.timer = setInterval(() => { if (location.hash === "#/" || location.hash === "") draw().catch(() => {}); }, 10000);
+  state.timer = setInterval(() => { if (location.hash === "#/" || location.hash === "") draw(true).catch(() => {}); }, 10000);
 }
 
 /* -- sources ------------------------------------------------------------------- */
@@ -498,7 +509,7 @@ async function suppressionPage(params) {
   page("Suppression", search, add, imp, h("p", { class: "muted", text: "Loading..." }));
   const out = await api("GET", "/admin/v1/suppressions" + qs({ address: f.address, limit: 500 }));
   const list = out.suppressions || out.entries || [];
-  const csv = ["address,scope,reason,created,origin,source"].concat(list.map((e) => [e.address, e.scope, e.reason, e.created_at || e.created, e.origin, e.source].map((x) => String(x || "").replace(/[,\r\n]/g, " ")).join(","))).join("\n");
+  const csv = ["address,scope,reason,created,origin,source"].concat(list.map((e) => [e.address, e.scope, e.reason, e.created_at || e.created, e.origin, e.source].map(csvCell).join(","))).join("\n");
   const exp = h("a", { href: URL.createObjectURL(new Blob([csv], { type: "text/csv" })), download: "suppressions.csv", text: "Export these as CSV" });
   main.replaceChildren(main.firstChild, search, add, imp, h("p", {}, exp),
     table(["Address", "Scope", "Reason", "Since", "Origin", "Source", "Actions"], list.map((e) => h("tr", {},
@@ -508,6 +519,12 @@ async function suppressionPage(params) {
         await api("DELETE", `/admin/v1/suppressions/${encodeURIComponent(e.address)}?scope=${encodeURIComponent(e.scope)}`);
         suppressionPage(params);
       }), text: "Remove" }))))));
+}
+
+/* a CSV cell: no separators, and nothing a spreadsheet would run as a formula */
+function csvCell(x) {
+  const t = String(x || "").replace(/[,\r\n]/g, " ");
+  return /^[=+\-@\t]/.test(t) ? "'" + t : t;
 }
 
 /* -- domains --------------------------------------------------------------------- */
@@ -555,7 +572,13 @@ async function route() {
   stopTimer();
   const hash = location.hash || "#/";
   const [path, query] = hash.slice(1).split("?");
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  let parts;
+  try {
+    parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch (e) {
+    page("Not found", h("p", { text: "No such page." }));
+    return;
+  }
   for (const a of document.querySelectorAll("#nav a")) {
     const target = a.getAttribute("href").slice(1);
     a.toggleAttribute("aria-current", target === "/" ? parts.length === 0 : path.startsWith(target));

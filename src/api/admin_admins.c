@@ -42,8 +42,8 @@ bool admin_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > STORE_ADMIN_NAME_MAX)
-		return false;
+	if (n == 0 || n > STORE_ADMIN_NAME_MAX || strcmp(s, "token") == 0)
+		return false; /* "token" is who logs in with the admin token */
 	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr("._-@", *p)))
@@ -113,7 +113,8 @@ static void set_password(struct api *a, struct evhttp_request *req, const char *
 		http_error(req, 422, "missing_name", "name is required");
 	} else if (!admin_name_valid(name)) {
 		http_error(req, 422, "invalid_name",
-		           "an administrator name is 1-%d letters, digits, '.', '-', '_' or '@'",
+		           "an administrator name is 1-%d letters, digits, '.', '-', '_' or '@' "
+		           "(and not \"token\")",
 		           STORE_ADMIN_NAME_MAX);
 	} else if (pw && (strlen(pw) < MIN_PASSWORD || strlen(pw) > MAX_PASSWORD)) {
 		http_error(req, 422, "weak_password", "a password is %d to %d characters",

@@ -67,7 +67,7 @@ static size_t query_num(struct evhttp_request *req, const char *key, size_t def,
  * the console's view by destination: read from its files, so only on request */
 static json_t *destinations(struct api *a, const struct queue_entry *e)
 {
-	size_t cap = e->nrcpts < 100 ? e->nrcpts : 100;
+	size_t cap = e->nrcpts < 1000 ? e->nrcpts : 1000;
 	struct queue_rcpt_info *r = xcalloc(cap ? cap : 1, sizeof(*r));
 	long n = queue_rcpts(a->deps.queue, e->id, r, cap);
 	json_t *out = json_array();

@@ -224,10 +224,15 @@ static void audit_begin(struct api *a, struct evhttp_request *req, enum door kin
 	strlcpy_(x->rec.action, method_name(evhttp_request_get_command(req)),
 	         sizeof(x->rec.action));
 	strlcpy_(x->rec.target, path, sizeof(x->rec.target));
-	/* the request as sent (admin requests carry no secrets: Postern makes them) */
+	/* the request as sent (the secrets Postern makes are in replies, never requests) */
 	json_t *j = NULL;
 	if (n > 0 && n <= ADMIN_MAX_BODY)
 		j = json_loadb((const char *)evbuffer_pullup(in, (ev_ssize_t)n), n, 0, NULL);
+	/* but an administrator's own password may be chosen by the caller: never kept */
+	static const char *secret_keys[] = {"password", "secret", "token"};
+	for (size_t i = 0; json_is_object(j) && i < sizeof(secret_keys) / sizeof(*secret_keys); i++)
+		if (json_object_get(j, secret_keys[i]))
+			json_object_set_new(j, secret_keys[i], json_string("(not kept)"));
 	char *text = json_is_object(j) ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	if (text == NULL || strlen(text) > AUDIT_DETAIL) {

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api_internal.h"
 #include "http.h"
@@ -35,7 +36,7 @@
 #include "workq.h"
 #include "xmalloc.h"
 
-#define COOKIE          "postern_console"
+#define COOKIE          "__Host-postern_console" /* Secure, Path=/, no Domain: this host only */
 #define SESSION_IDLE_MS (30 * 60 * 1000ULL)
 #define SESSION_MAX_MS  (12 * 3600 * 1000ULL)
 #define MAX_SESSIONS    256
@@ -44,6 +45,7 @@
 #define FAIL_MAX_NAME   10
 #define MAX_FAILS       1024
 #define ID_BYTES        32
+#define MAX_VERIFYING   16 /* logins being verified at once; then 503 */
 #define TOKEN_CHARS     44 /* base64url of 32 octets, no padding: 43, and NUL */
 
 /* the cost of a real verification, for names that do not exist */
@@ -130,58 +132,75 @@ static void expire(struct console *c, uint64_t now)
 	}
 }
 
-/* the value of our cookie in req's Cookie header (copied), or false */
-static bool cookie_value(struct evhttp_request *req, char *out, size_t n)
+/* the session named by one of req's cookies called COOKIE (a sibling host may
+ * plant another: each well-formed one is tried), or NULL */
+static struct csession *session_of(struct api *a, struct evhttp_request *req)
 {
+	struct console *c = a->console;
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
 	size_t klen = strlen(COOKIE);
+	struct csession *found = NULL;
 
-	for (const char *p = h; p && *p;) {
+	if (c == NULL || h == NULL)
+		return NULL;
+	expire(c, mono_ms());
+	for (const char *p = h; *p && found == NULL;) {
 		while (*p == ' ' || *p == ';')
 			p++;
 		const char *end = strchr(p, ';');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > klen && strncmp(p, COOKIE, klen) == 0 && p[klen] == '=') {
-			size_t vlen = len - klen - 1;
-			if (vlen == 0 || vlen >= n)
-				return false;
-			memcpy(out, p + klen + 1, vlen);
-			out[vlen] = '\0';
-			return true;
+		if (len == klen + 1 + TOKEN_CHARS - 1 && strncmp(p, COOKIE, klen) == 0 &&
+		    p[klen] == '=') {
+			unsigned char d[32];
+			crypto_generichash(d, sizeof(d), (const unsigned char *)p + klen + 1,
+			                   TOKEN_CHARS - 1, NULL, 0);
+			for (struct csession *s = c->sessions; s; s = s->next)
+				if (sodium_memcmp(s->idh, d, sizeof(d)) == 0)
+					found = s;
+			sodium_memzero(d, sizeof(d));
 		}
-		p = end ? end + 1 : p + len;
+		p += len;
 	}
-	return false;
+	return found;
 }
 
-static struct csession *session_of(struct api *a, struct evhttp_request *req)
+/* a browser's request from another origin (Origin names another host than
+ * Host): refused for logins and changes, whatever it carries (DNS rebinding,
+ * login CSRF). A request without Origin is not a cross-origin browser one. */
+static bool origin_ok(struct evhttp_request *req)
 {
-	struct console *c = a->console;
-	char v[TOKEN_CHARS + 8];
-	unsigned char d[32];
-	struct csession *found = NULL;
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *origin = evhttp_find_header(in, "Origin");
+	const char *host = evhttp_find_header(in, "Host");
+	const char *rest;
 
-	if (c == NULL || !cookie_value(req, v, sizeof(v)) || strlen(v) != TOKEN_CHARS - 1)
-		return NULL;
-	expire(c, now_ms());
-	crypto_generichash(d, sizeof(d), (const unsigned char *)v, strlen(v), NULL, 0);
-	for (struct csession *s = c->sessions; s; s = s->next)
-		if (sodium_memcmp(s->idh, d, sizeof(d)) == 0)
-			found = s;
-	sodium_memzero(v, sizeof(v));
-	return found;
+	if (origin == NULL)
+		return true;
+	if (host == NULL)
+		return false;
+	if (strncmp(origin, "https://", 8) == 0)
+		rest = origin + 8;
+	else if (strncmp(origin, "http://", 7) == 0)
+		rest = origin + 7;
+	else
+		return false;
+	return strcasecmp(rest, host) == 0;
 }
 
 const char *console_user(struct api *a, struct evhttp_request *req, bool *csrf_ok)
 {
 	struct csession *s = session_of(a, req);
-	const char *t = evhttp_find_header(evhttp_request_get_input_headers(req), "X-CSRF-Token");
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *t = evhttp_find_header(in, "X-CSRF-Token");
 
 	*csrf_ok = false;
 	if (s == NULL)
 		return NULL;
-	s->last_ms = now_ms();
-	*csrf_ok = t && strlen(t) == strlen(s->csrf) && sodium_memcmp(t, s->csrf, strlen(t)) == 0;
+	/* the page's own timed refreshes do not keep an unattended session alive */
+	if (evhttp_find_header(in, "X-Console-Poll") == NULL)
+		s->last_ms = mono_ms();
+	*csrf_ok = t && strlen(t) == strlen(s->csrf) && sodium_memcmp(t, s->csrf, strlen(t)) == 0 &&
+	           origin_ok(req);
 	return s->user;
 }
 
@@ -206,9 +225,16 @@ void console_end_sessions(struct api *a, const char *name)
 
 /* -- throttling ------------------------------------------------------------ */
 
+static unsigned fail_limit(const struct cfail *f)
+{
+	return strncmp(f->key, "ip:", 3) == 0 ? FAIL_MAX_IP : FAIL_MAX_NAME;
+}
+
+/* the slot of key; with create, a new one (an expired or free slot, else the
+ * oldest that is not blocking anyone: filling the table cannot lift a block) */
 static struct cfail *fail_slot(struct console *c, const char *key, bool create, uint64_t now)
 {
-	struct cfail *free_slot = NULL, *oldest = &c->fails[0];
+	struct cfail *free_slot = NULL, *oldest = NULL;
 
 	for (size_t i = 0; i < MAX_FAILS; i++) {
 		struct cfail *f = &c->fails[i];
@@ -220,12 +246,14 @@ static struct cfail *fail_slot(struct console *c, const char *key, bool create, 
 		}
 		if (strcmp(f->key, key) == 0)
 			return f;
-		if (f->first_ms < oldest->first_ms)
+		if (f->n < fail_limit(f) && (oldest == NULL || f->first_ms < oldest->first_ms))
 			oldest = f;
 	}
 	if (!create)
 		return NULL;
 	struct cfail *f = free_slot ? free_slot : oldest;
+	if (f == NULL)
+		return NULL; /* every slot blocks someone: this failure goes uncounted */
 	strlcpy_(f->key, key, sizeof(f->key));
 	f->n = 0;
 	f->first_ms = now;
@@ -236,7 +264,7 @@ static struct cfail *fail_slot(struct console *c, const char *key, bool create, 
 static unsigned throttled(struct console *c, const char *ip, const char *name)
 {
 	char k[80];
-	uint64_t now = now_ms(), wait = 0;
+	uint64_t now = mono_ms(), wait = 0;
 
 	snprintf(k, sizeof(k), "ip:%s", ip);
 	struct cfail *f = fail_slot(c, k, false, now);
@@ -249,15 +277,25 @@ static unsigned throttled(struct console *c, const char *ip, const char *name)
 	return wait ? (unsigned)(wait / 1000 + 1) : 0;
 }
 
-static void failed(struct console *c, const char *ip, const char *name)
+/* count one failure of ip and name (delta 1), or take one back (-1: an
+ * attempt counted when it began turned out right) */
+static void count_failure(struct console *c, const char *ip, const char *name, int delta)
 {
 	char k[80];
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
+	struct cfail *f;
 
 	snprintf(k, sizeof(k), "ip:%s", ip);
-	fail_slot(c, k, true, now)->n++;
+	if ((f = fail_slot(c, k, delta > 0, now)) && (delta > 0 || f->n > 0))
+		f->n += (unsigned)delta;
 	snprintf(k, sizeof(k), "name:%.64s", name);
-	fail_slot(c, k, true, now)->n++;
+	if ((f = fail_slot(c, k, delta > 0, now)) && (delta > 0 || f->n > 0))
+		f->n += (unsigned)delta;
+}
+
+static void failed(struct console *c, const char *ip, const char *name)
+{
+	count_failure(c, ip, name, 1);
 }
 
 /* -- login ----------------------------------------------------------------- */
@@ -289,7 +327,7 @@ static void open_session(struct api *a, struct evhttp_request *req, const char *
 	struct csession *s = xcalloc(1, sizeof(*s));
 	char id[TOKEN_CHARS], cookie[256];
 
-	expire(c, now_ms());
+	expire(c, mono_ms());
 	while (c->nsessions >= MAX_SESSIONS) { /* the least recently used goes */
 		struct csession **oldest = &c->sessions;
 		for (struct csession **pp = &c->sessions; *pp; pp = &(*pp)->next)
@@ -305,7 +343,7 @@ static void open_session(struct api *a, struct evhttp_request *req, const char *
 	crypto_generichash(s->idh, sizeof(s->idh), (const unsigned char *)id, strlen(id), NULL, 0);
 	random_token(s->csrf, NULL);
 	strlcpy_(s->user, user, sizeof(s->user));
-	s->created_ms = s->last_ms = now_ms();
+	s->created_ms = s->last_ms = mono_ms();
 	s->next = c->sessions;
 	c->sessions = s;
 	c->nsessions++;
@@ -336,6 +374,17 @@ static void verify_done(void *arg)
 	char err[256];
 
 	if (a && a->console) {
+		/* counted as a failure when it began, so that parallel guesses are
+		 * throttled: take that back, then count what it was */
+		count_failure(a->console, l->ip, l->user, -1);
+		/* removed, or given a new password, while this was being checked */
+		struct store_admin now;
+		memset(&now, 0, sizeof(now));
+		if (l->ok &&
+		    (store_admin_get(a->deps.store, l->user, &now, err, sizeof(err)) != 0 ||
+		     strcmp(now.secret_hash, l->hash) != 0))
+			l->ok = false;
+		sodium_memzero(&now, sizeof(now));
 		if (l->ok) {
 			log_info("console login user=%s client=%s result=ok", l->user, l->ip);
 			if (store_admin_touch(a->deps.store, l->user, (int64_t)now_ms(), err,
@@ -390,6 +439,17 @@ static void login(struct api *a, struct evhttp_request *req)
 		json_decref(body);
 		return;
 	}
+	if (!origin_ok(req)) {
+		http_error(req, 403, "bad_origin", "log in from the console's own page");
+		json_decref(body);
+		return;
+	}
+	if (workq_pending(a->reader) >= MAX_VERIFYING) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		http_error(req, 503, "busy", "too many logins at once; try again");
+		json_decref(body);
+		return;
+	}
 	peer_ip(req, ip, sizeof(ip));
 	const char *name = token ? "token" : user;
 	unsigned wait = throttled(a->console, ip, name);
@@ -428,7 +488,8 @@ static void login(struct api *a, struct evhttp_request *req)
 	strlcpy_(l->password, pw, sizeof(l->password));
 	int rc = store_admin_get(a->deps.store, user, &rec, err, sizeof(err));
 	if (rc < 0) {
-		http_error(req, 503, "store_error", "%s", err);
+		log_err("console login failed error=\"%s\"", err);
+		http_error(req, 503, "unavailable", "try again later");
 		sodium_memzero(l, sizeof(*l));
 		free(l);
 		json_decref(body);
@@ -438,6 +499,7 @@ static void login(struct api *a, struct evhttp_request *req)
 		strlcpy_(l->hash, rec.secret_hash, sizeof(l->hash));
 	sodium_memzero(&rec, sizeof(rec));
 	json_decref(body);
+	failed(a->console, ip, l->user); /* until it proves right (verify_done) */
 	l->p = api_pending_new(a, req, l);
 	workq_submit(a->reader, verify_work, verify_done, l);
 }
@@ -491,7 +553,7 @@ void console_route(struct api *a, struct evhttp_request *req, char **seg, size_t
 			http_json(req, 200, json_pack("{s:n}", "user"));
 			return;
 		}
-		s->last_ms = now_ms();
+		s->last_ms = mono_ms();
 		http_json(req, 200, json_pack("{s:s, s:s}", "user", s->user, "csrf", s->csrf));
 	} else if (strcmp(seg[2], "logout") == 0 && cmd == EVHTTP_REQ_POST) {
 		bool csrf_ok;

@@ -38,8 +38,8 @@ static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 64)
-		return false;
+	if (n == 0 || n > 64 || strcmp(s, "token") == 0)
+		return false; /* the admin token's console sessions are named so */
 	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr("._-@", *p)))

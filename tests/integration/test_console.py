@@ -64,7 +64,7 @@ def test_login_session_cookie_and_csrf(console):
     attrs = [a.strip().lower() for a in setcookie.split(";")]
     assert "httponly" in attrs and "secure" in attrs and "samesite=strict" in attrs
     assert "path=/" in attrs
-    assert re.fullmatch(r"postern_console=[A-Za-z0-9_-]{43}", cookie)
+    assert re.fullmatch(r"__Host-postern_console=[A-Za-z0-9_-]{43}", cookie)
     # the session reads the admin API
     st, out, _, _ = req(console, "GET", "/admin/v1/status", headers={"Cookie": cookie})
     assert st == 200 and out["status"] == "ok"
@@ -99,8 +99,9 @@ def test_no_session_no_access(console):
     st, out, _, _ = req(console, "GET", "/console/api/session")
     assert st == 200 and out == {"user": None}
     # forged and stale cookies
-    for cookie in ("postern_console=" + "A" * 43, "postern_console=", "postern_console=x;",
-                   "other=1; postern_console=" + "B" * 43):
+    for cookie in ("__Host-postern_console=" + "A" * 43, "__Host-postern_console=",
+                   "__Host-postern_console=x;", "other=1; __Host-postern_console=" + "B" * 43,
+                   "postern_console=" + "C" * 43):
         st, _, _, _ = req(console, "GET", "/admin/v1/status", headers={"Cookie": cookie})
         assert st == 401, cookie
 
@@ -201,3 +202,47 @@ def test_queue_by_destination_and_series(console):
                             headers={"Cookie": cookie})
         assert st == 400, (bad, out)
     console.capture.chmod(0o755)
+
+
+def test_review_hardening(console):
+    import concurrent.futures
+    # a planted cookie of the same name does not hide the real one
+    cookie, csrf, _ = login(console)
+    planted = "__Host-postern_console=" + "Z" * 43
+    st, _, _, _ = req(console, "GET", "/admin/v1/status",
+                      headers={"Cookie": f"{planted}; junk; {cookie}"})
+    assert st == 200
+    # a change from another origin is refused even with the token and cookie
+    st, out, _, _ = req(console, "POST", "/admin/v1/sources", {"name": "x"},
+                        headers={"Cookie": cookie, "X-CSRF-Token": csrf,
+                                 "Origin": "http://evil.test"})
+    assert st == 403 and out["error"]["code"] == "csrf"
+    st, out, _, _ = req(console, "POST", "/console/api/login",
+                        {"user": "ann", "password": PASSWORD},
+                        headers={"Origin": "http://evil.test:8080"})
+    assert st == 403 and out["error"]["code"] == "bad_origin"
+    st, out, _, _ = req(console, "POST", "/admin/v1/sources", {"name": "same-origin"},
+                        headers={"Cookie": cookie, "X-CSRF-Token": csrf,
+                                 "Origin": f"http://127.0.0.1:{console.admin_port}"})
+    assert st == 201, out
+    # a password chosen by the caller never reaches the audit log
+    st, out, _, _ = req(console, "POST", "/admin/v1/admins",
+                        {"name": "bob", "password": "bobs own secret pw"},
+                        headers={"Cookie": cookie, "X-CSRF-Token": csrf})
+    assert st == 201 and "password" not in out
+    st, audit = console.admin("GET", "/admin/v1/audit?limit=50")
+    assert "bobs own secret pw" not in json.dumps(audit)
+    assert "bobs own secret pw" not in console.log()
+    # "token" is the admin token's name, no administrator's
+    for name in ("token",):
+        st, out, _, _ = req(console, "POST", "/admin/v1/admins", {"name": name},
+                            headers={"Cookie": cookie, "X-CSRF-Token": csrf})
+        assert st == 422, out
+    # guesses sent all at once are counted as they start, not as they end
+    def guess(_):
+        return req(console, "POST", "/console/api/login",
+                   {"user": "bob", "password": "wrong guess"})[0]
+    with concurrent.futures.ThreadPoolExecutor(20) as ex:
+        codes = list(ex.map(guess, range(20)))
+    assert codes.count(401) <= 5 and codes.count(401) + codes.count(429) + \
+        codes.count(503) == 20, codes
