@@ -10,6 +10,7 @@ port=${POSTERN_PORT:-2587}
 tlsport=${POSTERN_TLS_PORT:-2465}
 apiport=${POSTERN_API_PORT:-2580}
 inport=${POSTERN_INBOUND_PORT:-2525}
+adminport=${POSTERN_ADMIN_PORT:-2581}
 
 mkdir -p "$var/tls"
 var=$(cd "$var" && pwd)
@@ -36,6 +37,10 @@ capture_dir = $var/capture
 
 [api]
 listen = 127.0.0.1:$apiport
+; the admin API and the web console (http://127.0.0.1:$adminport/console/);
+; beyond loopback, set admin_tls = yes: the console's cookie is Secure
+admin_listen = 127.0.0.1:$adminport
+admin_token_file = $var/admin.token
 
 ; data-loss rules; a virus scanner (clamd) and Rspamd go in [scan] (README.md)
 [dlp]
@@ -56,6 +61,9 @@ listen = 127.0.0.1:$inport
 bounce_domain = localhost
 complaints = fbl@localhost
 EOC
+fi
+if [ ! -f "$var/admin.token" ]; then
+	(umask 077 && openssl rand -hex 32 >"$var/admin.token")
 fi
 if [ ! -f "$var/tls/cert.pem" ]; then
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
@@ -89,7 +97,17 @@ if [ ! -f "$var/demo-api-key" ]; then
 	(umask 077 && $ctl source credential add demo demo-key --kind api-key |
 		awk '/^API key:/ {print $NF}' >"$var/demo-api-key")
 fi
+if [ ! -f "$var/console-password" ] && grep -q '^admin_listen' "$conf"; then
+	(umask 077 && $ctl admin add admin | awk '/^password:/ {print $2}' >"$var/console-password")
+fi
 pw=$(cat "$var/demo-password")
+console=""
+if [ -s "$var/console-password" ]; then
+	adminaddr=$(awk '/^\[/ {sec = $0} sec == "[api]" && $1 == "admin_listen" {print $3}' "$conf")
+	console="  The web console: http://$adminaddr/console/  (user 'admin', password
+  '$(cat "$var/console-password")'; posternctl admin add NAME for more)
+"
+fi
 key=$(cat "$var/demo-api-key")
 apiaddr=$(awk '/^\[/ {sec = $0} sec == "[api]" && $1 == "listen" {print $3}' "$conf")
 cat <<EOM
@@ -119,6 +137,6 @@ cat <<EOM
   Delivered messages appear in $var/capture/ as .eml (and .json envelopes),
   DKIM-signed for example.com (posternctl domain show example.com).
   Administer with: $ctl source list   (and: log search, stats, audit)
-
+$console
 EOM
 wait $pid
