@@ -7,7 +7,7 @@
  */
 "use strict";
 
-const state = { user: null, csrf: null, timer: null };
+const state = { user: null, csrf: null, timer: null, navigated: false };
 const OUTCOMES = ["delivered", "deferred", "bounced", "rejected", "quarantined", "suppressed"];
 const main = document.getElementById("main");
 
@@ -101,7 +101,9 @@ function confirmThen(question, fn) {
 function page(title, ...kids) {
   main.replaceChildren(h("h1", { text: title }), ...kids.filter((k) => k !== null && k !== undefined));
   document.title = `${title} - Postern console`;
-  main.focus();
+  /* after a navigation the new content takes the focus (a screen reader reads
+   * it); on a fresh load the page starts at its top, at the skip link */
+  if (state.navigated) main.focus();
 }
 
 function loading(title) {
@@ -601,7 +603,7 @@ async function route() {
   }
 }
 
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => { state.navigated = true; route(); });
 
 (async () => {
   try {

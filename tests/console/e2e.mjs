@@ -13,7 +13,30 @@ import { chromium } from "playwright-core";
 const env = process.env;
 const expect = JSON.parse(env.EXPECT);
 const out = {};
-const shot = (page, name) => page.screenshot({ path: `${env.SHOTS}/${name}.png`, fullPage: true });
+const a11yProblems = [];
+// every control has a name (a label, text or aria-label), every picture a
+// name or aria-hidden, every page an h1 and the document a language
+async function a11y(page, name) {
+  const bad = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+      if (el.type !== "hidden" && !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+        out.push(`unlabelled ${el.tagName.toLowerCase()} ${el.id || el.name}`);
+    }
+    for (const el of document.querySelectorAll("button, a[href]"))
+      if (!el.textContent.trim() && !el.getAttribute("aria-label")) out.push(`nameless ${el.tagName.toLowerCase()}`);
+    for (const el of document.querySelectorAll("main svg"))
+      if (el.getAttribute("aria-hidden") !== "true" && !el.getAttribute("aria-label")) out.push("unnamed svg");
+    if (!document.querySelector("main h1")) out.push("no h1");
+    if (!document.documentElement.lang) out.push("no lang");
+    return out;
+  });
+  for (const b of bad) a11yProblems.push(`${name}: ${b}`);
+}
+const shot = async (page, name) => {
+  await a11y(page, name);
+  await page.screenshot({ path: `${env.SHOTS}/${name}.png`, fullPage: true });
+};
 
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
@@ -101,6 +124,14 @@ try {
     await page.getByRole("heading", { name }).waitFor();
     await shot(page, file);
   }
+  // on a fresh load, the skip link is the keyboard's first stop
+  await page.reload();
+  await page.getByRole("heading", { name: "Domains" }).waitFor();
+  await page.keyboard.press("Tab");
+  out.first_tab = await page.evaluate(() => document.activeElement.textContent.trim());
+  check(out.first_tab === "Skip to content", `first Tab reaches ${out.first_tab}`);
+  out.a11y = a11yProblems;
+  check(a11yProblems.length === 0, `accessibility: ${a11yProblems.join(" | ")}`);
   out.problems = problems;
   check(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   process.stdout.write(JSON.stringify(out) + "\n");
