@@ -396,7 +396,8 @@ async function queuePage(params) {
     const b = (byDest[d] = byDest[d] || { messages: 0, held: 0, deferred: 0, reply: "" });
     b.messages++;
     if (m.state === "held") b.held++;
-    if (m.state === "deferred") { b.deferred++; b.reply = b.reply || m.last_reply; }
+    if (m.state === "deferred") b.deferred++;
+    b.reply = b.reply || m.last_reply;
   }
   const shown = f.dest ? out.messages.filter((m) => (m.destinations || []).includes(f.dest)) : out.messages;
   const act = (id, verb) => confirmThen(`${verb} ${id}?`, async () => {

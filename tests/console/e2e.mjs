@@ -118,7 +118,15 @@ try {
   out.suspended = true;
   await shot(page, "08-source-suspended");
 
-  for (const [name, file] of [["Queue", "09-queue"], ["Suppression", "10-suppression"],
+  // the queue by destination
+  await page.getByRole("link", { name: "Queue", exact: true }).click();
+  await page.getByRole("heading", { name: "Queue" }).waitFor();
+  await page.locator(`a[href='#/queue?dest=${expect.waiting_for}']`).click();
+  await page.getByRole("heading", { name: `Messages for ${expect.waiting_for}` }).waitFor();
+  out.waiting = await page.locator("tbody tr").nth(1).locator("td").nth(3).textContent();
+  await shot(page, "09-queue");
+
+  for (const [name, file] of [["Suppression", "10-suppression"],
                               ["Domains", "11-domains"]]) {
     await page.getByRole("link", { name, exact: true }).click();
     await page.getByRole("heading", { name }).waitFor();

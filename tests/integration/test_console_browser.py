@@ -41,7 +41,10 @@ def test_console_in_a_browser(make_relay, workdir):
     token.write_text("a-token-nobody-uses-in-this-test-0123456789\n")
     token.chmod(0o644)
     relay = make_relay(api={"admin_listen": f"127.0.0.1:{port}", "admin_token_file": str(token)},
-                       extra="[dlp]\nsecret = regex:SECRET-[0-9]{4}\n")
+                       delivery={"smarthost": f"[127.0.0.1]:{free_port()}", "smarthost_tls": "none",
+                                 "allow_private_destinations": "yes"},
+                       extra=("[dlp]\nsecret = regex:SECRET-[0-9]{4}\n"
+                              "[routes]\nexample.net = smarthost\n"))
     pw = relay.add_source("app")
     relay.ctl("source", "scan", "app", "--dlp-action", "quarantine", check=True)
     r = subprocess.run([str(POSTERNCTL), "-c", str(relay.conf), "admin", "add", "ann",
@@ -58,27 +61,34 @@ def test_console_in_a_browser(make_relay, workdir):
             s.sendmail(bad, ["reader0@example.org"], message())
     s.sendmail("app@example.com", ["held@example.org"],
                message(subject="held", body="the code is SECRET-1234\r\n"))
-    s.quit()
     relay.wait_captured(4)
+    # and one that cannot be delivered yet (example.net's route leads nowhere):
+    # it waits in the queue
+    s.sendmail("app@example.com", ["slow@example.net"], message(subject="waiting"))
+    s.quit()
     [q] = relay.ctl_json("quarantine", "list")["messages"]
     events_of(relay, "delivered", 4)
+    events_of(relay, "deferred", 1)
 
     shots = BUILD / "console-screenshots"
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
-    expect = {"accepted": 5, "rejected": 2, "quarantined": 1, "rcpt": "reader2@example.org",
-              "source": "app", "quarantine_id": q["id"]}
+    expect = {"accepted": 6, "rejected": 2, "quarantined": 1, "rcpt": "reader2@example.org",
+              "source": "app", "quarantine_id": q["id"], "waiting_for": "example.net"}
     env = dict(os.environ, BASE=f"http://127.0.0.1:{port}", USER="ann", PASSWORD=PASSWORD,
                SHOTS=str(shots), EXPECT=json.dumps(expect))
     p = subprocess.run(["node", str(CONSOLE_TESTS / "e2e.mjs")], env=env, capture_output=True,
                        text=True, timeout=240, cwd=CONSOLE_TESTS)
     assert p.returncode == 0, p.stdout + p.stderr
     seen = json.loads(p.stdout.strip().splitlines()[-1])
-    assert seen["accepted"] == 5 and seen["rejected"] == 2 and seen["quarantined"] == 1
+    assert seen["accepted"] == 6 and seen["rejected"] == 2 and seen["quarantined"] == 1
     assert seen["released"] and seen["suspended"]
 
-    # what the clicks did: the released message is delivered, signed now
+    # what the clicks did: the released message is delivered, signed now (and
+    # the waiting one, held with its suspended source, stays in the queue)
     relay.wait_captured(5)
+    [waiting] = relay.ctl_json("queue", "list")["messages"]
+    assert waiting["state"] == "held"
     # the suspended source's next AUTH fails
     with pytest.raises(smtplib.SMTPAuthenticationError):
         smtp_login(relay, "app", pw)
