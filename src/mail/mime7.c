@@ -57,6 +57,10 @@ struct mime7 {
 	size_t window;
 	struct mime7_stats st;
 	bool started, failed, finished, hdr_sent;
+	/* a message/rfc822 part's header ended at the first line of its content,
+	 * with no empty line: fields written for the content's own header would
+	 * join the part's, so an empty line goes before them */
+	bool glued;
 	char why[160];
 
 	struct buf line; /* an input line not yet complete */
@@ -143,11 +147,14 @@ static int put_header(struct mime7 *m, const struct m7_edits *e)
 	const char *why = NULL;
 
 	buf_init(&top);
+	bool edited = e->cte != NULL || e->content_type;
+	if (m->glued && (m->hdr.len > 0 || edited || e->mime_version))
+		buf_append(dst, "\r\n", 2);
+	m->glued = false;
 	if (mime7_hdr_write(dst, m->hdr.data, m->hdr.len, e, &m->st, &why) < 0) {
 		buf_release(&top);
 		return fail(m, "%s", why);
 	}
-	bool edited = e->cte != NULL || e->content_type;
 	if (m->hend == HEND_BLANK || (m->hend == HEND_OTHER && edited))
 		buf_append(dst, "\r\n", 2);
 	if (!m->hdr_sent) {
@@ -196,6 +203,7 @@ static int entity_start(struct mime7 *m)
 			f->digest = in->digest;
 			m->state = ST_TEXT;
 		} else {
+			m->glued = m->hend == HEND_OTHER && e.cte == NULL;
 			buf_reset(&m->hdr);
 			m->hend = HEND_NONE;
 			m->depth++;
@@ -410,6 +418,7 @@ static int at_boundary(struct mime7 *m, size_t k, bool close, const char *p, siz
 	if (crlf)
 		out(m, "\r\n", 2);
 	buf_reset(&m->hdr);
+	m->glued = false;
 	m->hend = HEND_NONE;
 	if (close) {
 		m->nframes = k;

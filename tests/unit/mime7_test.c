@@ -490,6 +490,21 @@ static const struct row rows[] = {
            "Content-Type: multipart/mixed; boundary=q\r\n",
            "--q\r\nContent-Type: text/plain\r\n" QP_HDR "\r\n=C3=A9t=C3=A9\r\n--q--\r\n", 1, 1, 0,
            0, 0, 0, false),
+        /* fuzz_mime7 found it: the fields written for the content joined the
+         * part's header (two Content-Transfer-Encoding fields on a second pass) */
+        OK("a message/rfc822 part header ended by its content's first line",
+           "Content-Type: multipart/mixed; boundary=q\r\n",
+           "--q\r\nContent-Type: message/rfc822\r\nnot a field\r\n\xc3\xa9\r\n--q--\r\n",
+           "Content-Type: multipart/mixed; boundary=q\r\n",
+           "--q\r\nContent-Type: message/rfc822\r\n\r\n" MV CT8 QP_HDR
+           "\r\nnot a field\r\n=C3=A9\r\n--q--\r\n",
+           1, 1, 0, 0, 0, 0, false),
+        OK("a message/rfc822 part header ended by a clean content: unchanged",
+           "Content-Type: multipart/mixed; boundary=q\r\n",
+           "--q\r\nContent-Type: message/rfc822\r\nnot a field\r\nok\r\n--q--\r\n",
+           "Content-Type: multipart/mixed; boundary=q\r\n",
+           "--q\r\nContent-Type: message/rfc822\r\nnot a field\r\nok\r\n--q--\r\n", 1, 0,
+           0, 0, 0, 0, false),
         OK("a part header ended by the first delimiter of its own multipart",
            "Content-Type: multipart/mixed; boundary=r\r\n",
            "--r\r\nContent-Type: multipart/mixed; "
