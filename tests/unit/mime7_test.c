@@ -503,8 +503,8 @@ static const struct row rows[] = {
            "Content-Type: multipart/mixed; boundary=q\r\n",
            "--q\r\nContent-Type: message/rfc822\r\nnot a field\r\nok\r\n--q--\r\n",
            "Content-Type: multipart/mixed; boundary=q\r\n",
-           "--q\r\nContent-Type: message/rfc822\r\nnot a field\r\nok\r\n--q--\r\n", 1, 0,
-           0, 0, 0, 0, false),
+           "--q\r\nContent-Type: message/rfc822\r\nnot a field\r\nok\r\n--q--\r\n", 1, 0, 0, 0, 0,
+           0, false),
         OK("a part header ended by the first delimiter of its own multipart",
            "Content-Type: multipart/mixed; boundary=r\r\n",
            "--r\r\nContent-Type: multipart/mixed; "
