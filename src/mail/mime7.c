@@ -73,6 +73,10 @@ struct mime7 {
 	/* the current entity: its header section (until its body is decided) */
 	struct buf hdr;
 	enum hend hend;
+	/* HEND_OTHER at a line that will be rewritten (8-bit or too long): what
+	 * it becomes could read as a field, so the empty line is written */
+	bool hend_dirty;
+	bool sep; /* put_header wrote the empty line after the section */
 	size_t depth;
 	bool message; /* a message's header (top level or message/rfc822), not a part's */
 	bool in_digest;
@@ -155,7 +159,8 @@ static int put_header(struct mime7 *m, const struct m7_edits *e)
 		buf_release(&top);
 		return fail(m, "%s", why);
 	}
-	if (m->hend == HEND_BLANK || (m->hend == HEND_OTHER && edited))
+	m->sep = m->hend == HEND_BLANK || (m->hend == HEND_OTHER && (edited || m->hend_dirty));
+	if (m->sep)
 		buf_append(dst, "\r\n", 2);
 	if (!m->hdr_sent) {
 		m->sink(MIME7_HEADER, top.data ? top.data : "", top.len, m->arg);
@@ -203,7 +208,7 @@ static int entity_start(struct mime7 *m)
 			f->digest = in->digest;
 			m->state = ST_TEXT;
 		} else {
-			m->glued = m->hend == HEND_OTHER && e.cte == NULL;
+			m->glued = m->hend == HEND_OTHER && !m->sep;
 			buf_reset(&m->hdr);
 			m->hend = HEND_NONE;
 			m->depth++;
@@ -455,6 +460,7 @@ static int header_line(struct mime7 *m, const char *p, size_t n, bool crlf)
 		return entity_start(m);
 	default:
 		m->hend = HEND_OTHER;
+		m->hend_dirty = dirty(p, n);
 		return entity_start(m) < 0 ? -1 : AGAIN;
 	}
 }

@@ -499,6 +499,16 @@ static const struct row rows[] = {
            "--q\r\nContent-Type: message/rfc822\r\n\r\n" MV CT8 QP_HDR
            "\r\nnot a field\r\n=C3=A9\r\n--q--\r\n",
            1, 1, 0, 0, 0, 0, false),
+        /* and this: the '?' for an 8-bit octet made a field of the line
+         * that had ended the part's header */
+        OK("a part header ended by an 8-bit preamble line: the empty line is written",
+           "Content-Type: multipart/mixed; boundary=q\r\n",
+           "--q\r\nContent-Type: multipart/alternative; boundary=in\r\nCo\xe9t-Type: "
+           "x\r\n--in\r\n\r\nok\r\n--in--\r\n--q--\r\n",
+           "Content-Type: multipart/mixed; boundary=q\r\n",
+           "--q\r\nContent-Type: multipart/alternative; boundary=in\r\n\r\nCo?t-Type: "
+           "x\r\n--in\r\n\r\nok\r\n--in--\r\n--q--\r\n",
+           1, 0, 0, 0, 0, 0, false),
         OK("a message/rfc822 part header ended by a clean content: unchanged",
            "Content-Type: multipart/mixed; boundary=q\r\n",
            "--q\r\nContent-Type: message/rfc822\r\nnot a field\r\nok\r\n--q--\r\n",
