@@ -14,7 +14,7 @@ FUZZ_JOBS    ?= 1
 CRASH_KILLS  ?= 100
 TEST_JOBS    ?= 3
 
-.PHONY: all build run test unit integration format-check bench fuzz crashtest clean
+.PHONY: all build run test unit integration format-check bench fuzz fuzz-coverage crashtest clean
 
 all: build
 
@@ -60,6 +60,11 @@ fuzz:
 		-Dc_args=-fsanitize=fuzzer-no-link
 	ninja -C $(FUZZBUILD)
 	@tests/fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# line coverage of each parser by its corpus (FUZZ_LOGS: the corpora make fuzz grew)
+fuzz-coverage:
+	@scripts/deps.sh fuzz
+	@tests/fuzz/coverage.sh $(FUZZ_LOGS)
 
 crashtest:
 	@scripts/deps.sh test
