@@ -19,6 +19,8 @@ import pytest
 
 import crash
 from conftest import message
+from test_durability import block_delivery as hold_delivery
+from test_durability import unblock_delivery as release_delivery
 
 needs_loop = pytest.mark.skipif(not crash.can_loop_mount(), reason="needs root and loop devices")
 needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="strace not installed")
@@ -39,17 +41,6 @@ def api_send(relay, key, body="Hello.\r\n"):
                             {"raw": base64.b64encode(raw).decode(), "to": "user@example.org"},
                             key=key)
     return st, out
-
-
-def hold_delivery(relay):
-    relay.capture.mkdir(exist_ok=True)
-    os.chmod(relay.capture, 0o555)
-
-
-def release_delivery(relay):
-    os.chmod(relay.capture, 0o755)
-    if relay.user:
-        shutil.chown(relay.capture, relay.user)
 
 
 def queue_ok(relay, spool):
