@@ -133,25 +133,25 @@ void sub_release_keys(struct submission *s)
 }
 
 /*
- * The From: field: exactly one, one mailbox, an approved identity of the
- * source with this envelope sender, and a domain Postern holds an active key
- * for. Refuses otherwise; on success the signing keys are chosen.
+ * field_mailbox - the one mailbox of the single field name (From or Sender):
+ * 1 with *a filled, 0 if there is no such field, or -1 after refusing the
+ * message (several fields, not exactly one mailbox, a hidden address).
  */
-static void check_from(struct submission *s, const struct hdr_index *ix)
+static int field_mailbox(struct submission *s, const struct hdr_index *ix, const char *name,
+                         struct mailaddr *a)
 {
 	char why[400], reason[600];
-	struct mailaddr from;
-	size_t n = hdr_count(ix, "From");
+	size_t n = hdr_count(ix, name);
 
-	if (n != 1) {
+	if (n == 0)
+		return 0;
+	if (n > 1) {
 		snprintf(reason, sizeof(reason),
-		         n == 0 ? "the message has no From: field"
-		                : "the message has %zu From: fields; exactly one is allowed",
-		         n);
+		         "the message has %zu %s: fields; exactly one is allowed", n, name);
 		sub_refuse(s, RPL_FROM_INVALID, reason);
-		return;
+		return -1;
 	}
-	const struct hdr_field *f = hdr_find(ix, "From");
+	const struct hdr_field *f = hdr_find(ix, name);
 	const char *v = ix->base + f->off + f->name_len;
 	size_t vn = f->len - f->name_len;
 	/* past the optional white space and the colon; without the final CRLF */
@@ -163,18 +163,49 @@ static void check_from(struct submission *s, const struct hdr_index *ix)
 	vn--;
 	if (vn >= 2 && v[vn - 2] == '\r' && v[vn - 1] == '\n')
 		vn -= 2;
-	if (mbox_parse_from(v, vn, s->env.smtputf8, &from, why, sizeof(why)) < 0) {
-		snprintf(reason, sizeof(reason), "From: field: %s", why);
+	if (mbox_parse_from(v, vn, s->env.smtputf8, a, why, sizeof(why)) < 0) {
+		snprintf(reason, sizeof(reason), "%s: field: %s", name, why);
 		sub_refuse(s, RPL_FROM_INVALID, reason);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The From: field: exactly one, one mailbox, an approved identity of the
+ * source with this envelope sender, and a domain Postern holds an active key
+ * for. A Sender: field (who sent it on the author's behalf, shown by mail
+ * readers) is held to the same identities: at most one, one mailbox,
+ * approved with this envelope sender. Refuses otherwise; on success the
+ * signing keys are chosen.
+ */
+static void check_from(struct submission *s, const struct hdr_index *ix)
+{
+	char why[400], reason[600];
+	struct mailaddr from, sender;
+
+	int r = field_mailbox(s, ix, "From", &from);
+	if (r < 0)
+		return;
+	if (r == 0) {
+		sub_refuse(s, RPL_FROM_INVALID, "the message has no From: field");
 		return;
 	}
 	if (s->src == NULL) {
 		sub_refuse(s, RPL_FROM_DENIED, "no authenticated source");
 		return;
 	}
-	if (!identity_from_ok(s->src, s->env.sender ? s->env.sender : "", from.addr, why,
-	                      sizeof(why))) {
+	const char *env = s->env.sender ? s->env.sender : "";
+	if (!identity_from_ok(s->src, env, from.addr, why, sizeof(why))) {
 		sub_refuse(s, RPL_FROM_DENIED, why);
+		return;
+	}
+	r = field_mailbox(s, ix, "Sender", &sender);
+	if (r < 0)
+		return;
+	if (r == 1 && !identity_from_ok(s->src, env, sender.addr, why, sizeof(why))) {
+		snprintf(reason, sizeof(reason), "Sender: field: %s", why);
+		sub_refuse(s, RPL_FROM_DENIED, reason);
 		return;
 	}
 	const struct domain *d;

@@ -102,6 +102,19 @@ FROM_CASES = [
     ("bounce@example.com", with_from("=?utf-8?b?bmV3cw==?=@example.com"), "From: field"),
     ("bounce@example.com", with_from("news@example.com\r\n\tsecond@example.com"),
      "From: field"),
+    # Sender: (who mail readers show sent it on the author's behalf) is held to the
+    # same identities as From:
+    ("bounce@example.com", with_from("news@example.com", "Sender: ceo@example.com\r\n"),
+     "Sender: field: "),
+    ("bounce@example.com", with_from("news@example.com", "Sender: other@example.com\r\n"),
+     "not an approved identity"),
+    ("bounce@example.com", with_from("news@example.com", "Sender: news@example.com\r\n"
+                                     "Sender: news@example.com\r\n"), "2 Sender: fields"),
+    ("bounce@example.com", with_from("news@example.com", "Sender: a@x.example, b@y.example\r\n"),
+     "Sender: field"),
+    ("bounce@example.com", with_from("news@example.com",
+                                     "Sender: =?utf-8?q?ceo=40example.com?= <news@example.com>\r\n"),
+     "Sender: field"),
 ]
 
 
@@ -116,6 +129,19 @@ def test_header_from_is_checked_after_the_data(idrelay, sender, data, words):
     code, text = send_data(r, "bounce@example.com", with_from("News <news@example.com>"))
     assert code == 250, text
     relay.wait_captured(1)
+
+
+def test_an_approved_sender_field_is_accepted_and_signed(idrelay):
+    relay, login = idrelay
+    r = raw_session(relay, login)
+    code, text = send_data(r, "bounce@example.com",
+                           with_from("News <news@example.com>", "Sender: news@example.com\r\n"))
+    assert code == 250, text
+    [eml] = relay.wait_captured(1)
+    data = eml.read_bytes()
+    assert b"Sender: news@example.com" in data
+    sig = data.split(b"DKIM-Signature:")[1].split(b"\r\n\r\n")[0]
+    assert b"sender" in sig.lower().replace(b"\r\n\t", b"").replace(b" ", b"")
 
 
 def test_approved_pairs_and_patterns_are_accepted(idrelay):
