@@ -331,18 +331,23 @@ static bool split_path(char *path, char **seg, size_t *nseg)
 }
 
 /* the admin token: a bearer token whose digest matches, compared in constant time */
-static bool token_ok(struct api *a, struct evhttp_request *req)
+bool api_token_matches(struct api *a, const char *token)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	unsigned char d[32];
 
-	if (!a->have_token || h == NULL || !ascii_iprefix(h, "Bearer "))
+	if (!a->have_token)
 		return false;
-	h += 7;
-	crypto_generichash(d, sizeof(d), (const unsigned char *)h, strlen(h), NULL, 0);
+	crypto_generichash(d, sizeof(d), (const unsigned char *)token, strlen(token), NULL, 0);
 	bool ok = sodium_memcmp(d, a->token_hash, sizeof(d)) == 0;
 	sodium_memzero(d, sizeof(d));
 	return ok;
+}
+
+static bool token_ok(struct api *a, struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+
+	return h != NULL && ascii_iprefix(h, "Bearer ") && api_token_matches(a, h + 7);
 }
 
 static void admin_route(struct api *a, struct evhttp_request *req, enum door kind, char **seg,

@@ -57,6 +57,9 @@ void door_stop(struct api *a);
 void api_conn_closed(struct api *a, struct evhttp_connection *conn);
 bool door_is_tls(struct bufferevent *bev);
 
+/* api_token_matches - token is the admin token (digests compared in constant time) */
+bool api_token_matches(struct api *a, const char *token);
+
 /* api_dlp_name_known - a rule of [dlp] or a set of [dlp_sets] */
 bool api_dlp_name_known(struct api *a, const char *name);
 

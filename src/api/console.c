@@ -77,6 +77,17 @@ struct console {
 	struct cfail fails[MAX_FAILS];
 };
 
+/* session_drop - unlink the session *pp points at, wipe and free it */
+static void session_drop(struct console *c, struct csession **pp)
+{
+	struct csession *s = *pp;
+
+	*pp = s->next;
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+	c->nsessions--;
+}
+
 struct console *console_new(void)
 {
 	return xcalloc(1, sizeof(struct console));
@@ -86,12 +97,8 @@ void console_free(struct console *c)
 {
 	if (c == NULL)
 		return;
-	while (c->sessions) {
-		struct csession *s = c->sessions;
-		c->sessions = s->next;
-		sodium_memzero(s, sizeof(*s));
-		free(s);
-	}
+	while (c->sessions)
+		session_drop(c, &c->sessions);
 	free(c);
 }
 
@@ -121,14 +128,10 @@ static void expire(struct console *c, uint64_t now)
 {
 	for (struct csession **pp = &c->sessions; *pp;) {
 		struct csession *s = *pp;
-		if (now - s->last_ms > SESSION_IDLE_MS || now - s->created_ms > SESSION_MAX_MS) {
-			*pp = s->next;
-			sodium_memzero(s, sizeof(*s));
-			free(s);
-			c->nsessions--;
-		} else {
+		if (now - s->last_ms > SESSION_IDLE_MS || now - s->created_ms > SESSION_MAX_MS)
+			session_drop(c, pp);
+		else
 			pp = &s->next;
-		}
 	}
 }
 
@@ -211,15 +214,10 @@ void console_end_sessions(struct api *a, const char *name)
 	if (c == NULL)
 		return;
 	for (struct csession **pp = &c->sessions; *pp;) {
-		struct csession *s = *pp;
-		if (strcmp(s->user, name) == 0) {
-			*pp = s->next;
-			sodium_memzero(s, sizeof(*s));
-			free(s);
-			c->nsessions--;
-		} else {
-			pp = &s->next;
-		}
+		if (strcmp((*pp)->user, name) == 0)
+			session_drop(c, pp);
+		else
+			pp = &(*pp)->next;
 	}
 }
 
@@ -333,11 +331,7 @@ static void open_session(struct api *a, struct evhttp_request *req, const char *
 		for (struct csession **pp = &c->sessions; *pp; pp = &(*pp)->next)
 			if ((*pp)->last_ms < (*oldest)->last_ms)
 				oldest = pp;
-		struct csession *o = *oldest;
-		*oldest = o->next;
-		sodium_memzero(o, sizeof(*o));
-		free(o);
-		c->nsessions--;
+		session_drop(c, oldest);
 	}
 	random_token(id, NULL);
 	crypto_generichash(s->idh, sizeof(s->idh), (const unsigned char *)id, strlen(id), NULL, 0);
@@ -406,18 +400,6 @@ static void verify_done(void *arg)
 	free(l);
 }
 
-static bool token_matches(struct api *a, const char *token)
-{
-	unsigned char d[32];
-
-	if (!a->have_token)
-		return false;
-	crypto_generichash(d, sizeof(d), (const unsigned char *)token, strlen(token), NULL, 0);
-	bool ok = sodium_memcmp(d, a->token_hash, sizeof(d)) == 0;
-	sodium_memzero(d, sizeof(d));
-	return ok;
-}
-
 static void login(struct api *a, struct evhttp_request *req)
 {
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
@@ -463,7 +445,7 @@ static void login(struct api *a, struct evhttp_request *req)
 		return;
 	}
 	if (token) {
-		if (token_matches(a, token)) {
+		if (api_token_matches(a, token)) {
 			log_info("console login user=token client=%s result=ok", ip);
 			open_session(a, req, "token");
 		} else {
@@ -566,10 +548,7 @@ void console_route(struct api *a, struct evhttp_request *req, char **seg, size_t
 		struct csession *s = session_of(a, req);
 		for (struct csession **pp = &a->console->sessions; *pp; pp = &(*pp)->next) {
 			if (*pp == s) {
-				*pp = s->next;
-				sodium_memzero(s, sizeof(*s));
-				free(s);
-				a->console->nsessions--;
+				session_drop(a->console, pp);
 				break;
 			}
 		}

@@ -246,3 +246,55 @@ def test_review_hardening(console):
         codes = list(ex.map(guess, range(20)))
     assert codes.count(401) <= 5 and codes.count(401) + codes.count(429) + \
         codes.count(503) == 20, codes
+
+
+ADMIN_BAD = [
+    # (method, path, body, status)
+    ("POST", "/admin/v1/admins", {"name": "x", "extra": 1}, 400),        # unknown field
+    ("POST", "/admin/v1/admins", {"name": 7}, 400),                      # wrong type
+    ("POST", "/admin/v1/admins", {}, 422),                               # no name
+    ("POST", "/admin/v1/admins", {"name": "a" * 65}, 422),               # too long
+    ("POST", "/admin/v1/admins", {"name": "a/b"}, 422),
+    ("POST", "/admin/v1/admins", {"name": "a\nb"}, 422),
+    ("POST", "/admin/v1/admins", {"name": "ann"}, 409),                  # exists
+    ("POST", "/admin/v1/admins", {"name": "x", "password": "p" * 257}, 422),
+    ("PUT", "/admin/v1/admins/nobody/password", {}, 404),
+    ("PUT", "/admin/v1/admins/ann/password", {"password": "short"}, 422),
+    ("PUT", "/admin/v1/admins/ann/password", {"name": "ann"}, 400),
+    ("DELETE", "/admin/v1/admins/nobody", None, 404),
+    ("GET", "/admin/v1/admins/ann", None, 404),
+]
+
+
+@pytest.mark.parametrize("method,path,body,status", ADMIN_BAD)
+def test_admins_bad_input(console, method, path, body, status):
+    st, out = console.admin(method, path, body)
+    assert st == status, out
+    assert out["error"]["code"] and out["error"]["message"]
+    # nothing changed: ann still logs in with her password, and no one else exists
+    assert [a["name"] for a in console.ctl_json("admin", "list")["admins"]] == ["ann"]
+    login(console)
+
+
+LOGIN_BAD = [
+    # (raw body, content type, status)
+    (b"not json", "application/json", 400),
+    (b"[]", "application/json", 400),
+    (b'{"user": "ann"}', "application/json", 400),
+    (b'{"user": "ann", "password": 5}', "application/json", 400),
+    (b'{"user": "ann", "password": "x", "extra": 1}', "application/json", 400),
+    (b'{"user": "ann", "password": "' + b"x" * 300 + b'"}', "application/json", 401),
+    (b'{"user": "../etc", "password": "x"}', "application/json", 401),
+    (b'{"user": "ann\\u0000", "password": "x"}', "application/json", 400),
+    (b'{"token": ""}', "application/json", 401),
+    (b'{"user": "ann", "password": "x"}', "text/plain", 415),
+]
+
+
+@pytest.mark.parametrize("raw,ctype,status", LOGIN_BAD)
+def test_login_bad_input(console, raw, ctype, status):
+    st, out, _, cookies = req(console, "POST", "/console/api/login", raw=raw,
+                              headers={"Content-Type": ctype})
+    assert st == status, out
+    assert cookies is None or cookies == [], cookies
+    login(console)  # nothing locked: a single bad request is not a lockout

@@ -13,15 +13,17 @@ from conftest import RawSMTP, free_port, message
 HEAD = b"From: app@example.com\r\nTo: user@example.org\r\nSubject: s\r\n\r\n"
 
 
-def open_data(relay, tls=False, auth=None):
-    r = relay.raw(tls=tls)
+def open_data(relay, tls=False, auth=None, r=None, sender="app@example.com",
+              rcpt="user@example.org"):
+    """a session of r (the relay's submission port by default) in DATA"""
+    r = r or relay.raw(tls=tls)
     assert r.reply()[0] == 220
     assert r.cmd("EHLO client.test")[0] == 250
     if auth:
         plain = base64.b64encode(f"\0{auth[0]}\0{auth[1]}".encode()).decode()
         assert r.cmd("AUTH PLAIN " + plain)[0] == 235
-    assert r.cmd("MAIL FROM:<app@example.com>")[0] == 250
-    assert r.cmd("RCPT TO:<user@example.org>")[0] == 250
+    assert r.cmd(f"MAIL FROM:<{sender}>")[0] == 250
+    assert r.cmd(f"RCPT TO:<{rcpt}>")[0] == 250
     assert r.cmd("DATA")[0] == 354
     return r
 
@@ -305,13 +307,8 @@ def inbound(make_relay):
 
 
 def inbound_data(relay):
-    r = RawSMTP(("127.0.0.1", relay.inbound_port), False, 10)
-    assert r.reply()[0] == 220
-    assert r.cmd("EHLO mx.example.org")[0] == 250
-    assert r.cmd("MAIL FROM:<>")[0] == 250
-    assert r.cmd("RCPT TO:<postmaster@unsub.example.com>")[0] == 250
-    assert r.cmd("DATA")[0] == 354
-    return r
+    return open_data(relay, r=RawSMTP(("127.0.0.1", relay.inbound_port), False, 10), sender="",
+                     rcpt="postmaster@unsub.example.com")
 
 
 INBOUND_SMUGGLED = (b"MAIL FROM:<>\r\nRCPT TO:<postmaster@unsub.example.com>\r\nDATA\r\n"
